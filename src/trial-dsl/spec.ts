@@ -1,0 +1,266 @@
+/**
+ * TrialSpec: the typed, validated, defaults-filled form of a trial file.
+ *
+ * Everything downstream (population, rollout, model, analysis) reads only this, never YAML.
+ * Times are in days since randomisation (day 0 = baseline visit); doses in the drug's labelled
+ * unit per administration; intakes in the catalog's units.
+ */
+import type {
+  ArmRole, DietPattern, ExerciseType, FastingRegimen, Frequency, Intensity, SupplementName, SupportIntensity,
+} from '../population/interventions.js';
+
+export const DAYS_PER_WEEK = 7;
+export const DAYS_PER_MONTH = 30.4375; // 365.25 / 12
+export const DAYS_PER_YEAR = 365.25;
+
+export type Engine = 'model' | 'reference';
+
+export interface TrialSpec {
+  readonly version: 1;
+  readonly name: string;
+  readonly description?: string;
+  readonly registry?: string;
+  readonly citation?: string;
+  readonly seed: number;
+  readonly engine: Engine;
+  /** Model checkpoint folder (engine 'model'); resolved relative to the package when not absolute. */
+  readonly model: string;
+  readonly population: PopulationSpec;
+  readonly randomisation: RandomisationSpec;
+  readonly schedule: ScheduleSpec;
+  readonly arms: readonly ArmSpec[];
+  readonly endpoints: readonly EndpointSpec[];
+  readonly analysis: AnalysisSettings;
+  /** Validation entries only: the published result this trial file mirrors. */
+  readonly published?: PublishedSpec;
+  /** Validation entries only: whether this trial informed the reference world's parameters. */
+  readonly calibrationOverlap?: boolean;
+  /** Where the spec came from (for reports and error messages). */
+  readonly source: { readonly file: string; readonly sha256: string };
+}
+
+export type SexRule = 'any' | 'M' | 'F';
+
+export interface RangeRule {
+  readonly variable: string;
+  readonly min?: number; // inclusive
+  readonly max?: number; // inclusive
+}
+
+export interface FlagRule {
+  readonly variable: string; // a 'flag' variable (diabetes, on_statin, smoker, ...)
+  readonly equals: 0 | 1;
+}
+
+export type EligibilityRule = RangeRule | FlagRule;
+
+/** Target baseline features the sampler should reach (reported trial baselines). */
+export interface BaselineTarget {
+  readonly variable: string;
+  readonly mean?: number;
+  readonly sd?: number;
+}
+
+export interface PopulationSpec {
+  readonly source: 'synthetic' | 'file';
+  /** For source 'file': CSV (wide or long) or Parquet path, relative to the trial file. */
+  readonly path?: string;
+  /** Number of twins randomised (after eligibility). */
+  readonly n: number;
+  readonly sex: SexRule;
+  /** Share of women among twins, when the trial reports it (0-1); overrides population mix. */
+  readonly femaleShare?: number;
+  readonly eligibility: readonly EligibilityRule[];
+  readonly baseline: readonly BaselineTarget[];
+}
+
+export interface RandomisationSpec {
+  /** Allocation ratio by arm id (positive numbers). */
+  readonly ratio: Readonly<Record<string, number>>;
+  /** Stratification factors: 'sex', 'age_band', or a variable id with tertiles. */
+  readonly strata: readonly string[];
+  /** Permuted block size (a multiple of the sum of the integer ratio), or 0 for simple randomisation. */
+  readonly blockSize: number;
+}
+
+export interface VisitSpec {
+  /** Label shown in reports, e.g. 'baseline', 'week 8'. */
+  readonly label: string;
+  readonly day: number;
+  /** Variables measured at this visit (catalog ids; derived endpoints expand to their inputs). */
+  readonly variables: readonly string[];
+}
+
+export interface ScheduleSpec {
+  readonly durationDays: number;
+  /** Sorted by day; the first is day 0 (baseline). */
+  readonly visits: readonly VisitSpec[];
+  /** Probability a twin has dropped out by the end of the trial (0-1). */
+  readonly dropout: number;
+}
+
+interface InterventionBase {
+  readonly startDay: number;
+  /** Day the intervention stops (defaults to the end of the trial). */
+  readonly stopDay: number;
+  /** Mean share of the intended exposure a twin actually takes (0-1). */
+  readonly adherence: number;
+  /** Relative fall in adherence by the end of the trial (0 = none, 0.5 = halves). */
+  readonly adherenceWaning: number;
+  readonly label?: string;
+}
+
+export interface DietIntervention extends InterventionBase {
+  readonly kind: 'diet';
+  readonly pattern?: DietPattern;
+  /** Change in energy intake, kcal/day (negative = deficit). */
+  readonly energyChangeKcal?: number;
+  /** Total diet replacement at this fixed intake, kcal/day. */
+  readonly totalDietReplacementKcal?: number;
+  readonly carbPct?: number;
+  readonly fatPct?: number;
+  readonly proteinPct?: number;
+  readonly sfaPct?: number;
+  readonly mufaPct?: number;
+  readonly pufaPct?: number;
+  /** Target sodium intake, mg/day. */
+  readonly sodiumMg?: number;
+  /** Change in sodium intake, mg/day (alternative to a target). */
+  readonly sodiumChangeMg?: number;
+  /** Target potassium intake, mg/day. */
+  readonly potassiumMg?: number;
+  /** Salt substitute: share of NaCl replaced by KCl, percent. */
+  readonly saltSubstituteKclPct?: number;
+  readonly fibreG?: number;
+  readonly betaGlucanG?: number;
+  readonly cholesterolMg?: number;
+  readonly eggsPerDay?: number;
+  readonly nutsG?: number;
+  readonly oliveOilG?: number;
+  readonly fasting?: { readonly regimen: FastingRegimen; readonly windowHours?: number };
+}
+
+export interface DrugIntervention extends InterventionBase {
+  readonly kind: 'drug';
+  /** Catalog drug name (aliases resolved). */
+  readonly drug: string;
+  /** Dose per administration, in the drug's unit. */
+  readonly dose: number;
+  readonly frequency: Frequency;
+}
+
+export interface ExerciseIntervention extends InterventionBase {
+  readonly kind: 'exercise';
+  readonly type: ExerciseType;
+  readonly minutesPerWeek?: number;
+  readonly sessionsPerWeek?: number;
+  readonly intensity: Intensity;
+  /** Daily step target for walking/activity programmes. */
+  readonly stepsPerDay?: number;
+}
+
+export interface SupplementIntervention extends InterventionBase {
+  readonly kind: 'supplement';
+  readonly supplement: SupplementName;
+  /** Dose in the supplement's catalog unit (g/day or mg/day). */
+  readonly dose: number;
+}
+
+export interface SleepIntervention extends InterventionBase {
+  readonly kind: 'sleep';
+  readonly targetHours?: number;
+  readonly extendHours?: number;
+}
+
+export interface BehaviourIntervention extends InterventionBase {
+  readonly kind: 'behaviour';
+  /** Target alcohol intake, drinks/day. */
+  readonly alcoholDrinksPerDay?: number;
+  readonly smokingCessation?: boolean;
+  readonly sodiumEducation?: boolean;
+}
+
+export interface WeightLossIntervention extends InterventionBase {
+  readonly kind: 'weight_loss';
+  readonly targetPct?: number;
+  readonly targetKg?: number;
+  readonly support: SupportIntensity;
+}
+
+export interface PlaceboIntervention extends InterventionBase {
+  readonly kind: 'placebo';
+  /** What the placebo mimics (e.g. 'drug', 'supplement'), for reports. */
+  readonly mimics?: string;
+}
+
+export type Intervention =
+  | DietIntervention
+  | DrugIntervention
+  | ExerciseIntervention
+  | SupplementIntervention
+  | SleepIntervention
+  | BehaviourIntervention
+  | WeightLossIntervention
+  | PlaceboIntervention;
+
+export interface ArmSpec {
+  readonly id: string;
+  readonly label: string;
+  readonly role: ArmRole;
+  readonly interventions: readonly Intervention[];
+}
+
+export type Measure = 'value' | 'change' | 'percent_change' | 'responder' | 'event' | 'mean_over_visits' | 'time_to_event';
+export type AnalysisKind = 'difference' | 'ancova' | 'risk_difference' | 'risk_ratio' | 'odds_ratio' | 'hazard_ratio';
+export type ThresholdOp = '<' | '<=' | '>' | '>=';
+
+export interface Threshold {
+  readonly op: ThresholdOp;
+  readonly value: number;
+  /** What the threshold applies to: the value itself, the change, or the percent change. */
+  readonly on: 'value' | 'change' | 'percent_change';
+}
+
+export interface EndpointSpec {
+  readonly name: string;
+  /** Catalog variable or derived variable id. */
+  readonly variable: string;
+  /** Day of the endpoint visit (for mean_over_visits / time_to_event: the last day considered). */
+  readonly day: number;
+  /** Visit days averaged for 'mean_over_visits' (all post-baseline visits up to day by default). */
+  readonly fromDay?: number;
+  readonly measure: Measure;
+  readonly threshold?: Threshold;
+  readonly analysis: AnalysisKind;
+  readonly treatment: string; // arm id
+  readonly control: string; // arm id
+  readonly primary: boolean;
+  /** Extra baseline covariates for ANCOVA (catalog ids). */
+  readonly covariates: readonly string[];
+}
+
+export interface AnalysisSettings {
+  readonly alpha: number;
+  /** Replicate trials for power and Monte Carlo error (1 = a single trial). */
+  readonly replicates: number;
+  readonly ci: 't' | 'bootstrap';
+  readonly bootstrapSamples: number;
+}
+
+export type PublishedEffectKind = 'difference_in_change' | 'difference_at_end' | 'difference_mean_over_followup' | 'per_arm_change' | 'percent_change';
+
+export interface PublishedSpec {
+  readonly endpoint: string; // endpoint name in this file
+  readonly estimate: number;
+  readonly ci95: readonly [number, number];
+  readonly effectKind: PublishedEffectKind;
+  readonly unit: string;
+  readonly citation: string;
+  readonly doi?: string;
+  readonly pmid?: string;
+}
+
+/** Every intervention kind's arms-level helper: does any arm use a drug of the given name? */
+export function armDrugs(arm: ArmSpec): string[] {
+  return arm.interventions.filter((i): i is DrugIntervention => i.kind === 'drug').map((i) => i.drug);
+}
