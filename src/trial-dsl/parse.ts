@@ -181,6 +181,10 @@ function schemaDiagnostics(errors: ErrorObject[], value: unknown, map: SourceMap
       }
       case 'type': {
         const t = (e.params as { type: string | string[] }).type;
+        if (path[path.length - 1] === 'dose' && typeof found === 'number') {
+          push({ code: 'format', at: path, path: where, message: 'a dose needs its unit', expected: `e.g. '${found} mg' or '${found} g'`, found: show(found) });
+          break;
+        }
         push({ code: 'type', at: path, path: where, message: 'wrong type', expected: Array.isArray(t) ? t.join(' or ') : t, found: show(found) });
         break;
       }
