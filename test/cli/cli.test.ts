@@ -1,0 +1,63 @@
+// Runs the built CLI (dist/, built by `npm test` before vitest) as a user would.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'vtrial.js');
+
+function vtrial(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('vtrial CLI', () => {
+  it('prints help and exits 0', () => {
+    const r = vtrial('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('check');
+    expect(vtrial('check', '--help').stdout).toContain('--json');
+  });
+
+  it('exits 2 on usage errors', () => {
+    expect(vtrial('no-such-command').code).toBe(2);
+    expect(vtrial('check').code).toBe(2);
+  });
+
+  it('checks the examples with exit 0', () => {
+    const r = vtrial('check', 'trials/dash-sodium.yaml', 'trials/statin-dose.yaml');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ok {4}trials\/dash-sodium\.yaml/);
+  });
+
+  it('rejects a broken trial with exit 2 and positioned errors; --json is machine-readable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-cli-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, readFileSync(join(root, 'trials', 'dash-sodium.yaml'), 'utf8').replace(/^arms:/m, 'armz:') + '\nbogus_field_xyz: true\n');
+    const r = vtrial('check', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: error: armz: unknown key 'armz'.*did you mean 'arms'/);
+    expect(r.stderr).toContain('bogus_field_xyz');
+    const j = vtrial('check', '--json', bad);
+    expect(j.code).toBe(2);
+    const out = JSON.parse(j.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.files[0].diagnostics.map((d: { code: string }) => d.code)).toContain('unknown-key');
+  });
+
+  it('reports a missing file as invalid input', () => {
+    const r = vtrial('check', 'does-not-exist.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no such file');
+  });
+
+  it('lists the catalog', () => {
+    const r = vtrial('catalog', '--json');
+    expect(r.code).toBe(0);
+    const c = JSON.parse(r.stdout);
+    expect(c.variables.some((v: { id: string }) => v.id === 'ldl_c')).toBe(true);
+    expect(c.drugs.some((d: { name: string }) => d.name === 'semaglutide')).toBe(true);
+  });
+});
