@@ -10,6 +10,7 @@ import { ENGINE_VERSION } from '../core/version.js';
 import { UsageError, InputError, exitCodeFor, formatError } from '../core/errors.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerCatalog } from './commands/catalog.js';
+import { register as registerExplain } from './commands/explain.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerCheck(program);
   registerCatalog(program);
+  registerExplain(program);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });

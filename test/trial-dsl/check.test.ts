@@ -175,3 +175,15 @@ describe('schema file', () => {
     expect(checkTrialText(dash, 'dash.yaml').spec!.engine).toBe('model');
   });
 });
+
+describe('explain', () => {
+  it('describes arms, doses, schedule of assessments and endpoints in words', async () => {
+    const { explainTrial } = await import('../../src/trial-dsl/explain.js');
+    const spec = checkTrialText(readFileSync(join(root, 'trials', 'glp1-weight.yaml'), 'utf8'), 'g.yaml').spec!;
+    const text = explainTrial(spec);
+    expect(text).toContain('semaglutide 2.4 mg weekly from week 16');
+    expect(text).toContain('68 weeks of follow-up');
+    expect(text).toMatch(/hba1c\s+x\s+\.\s+\.\s+\.\s+x/);
+    expect(text).toContain('[primary] weight_pct_68w: percent change in Body weight');
+  });
+});
