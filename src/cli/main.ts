@@ -10,7 +10,15 @@ import { ENGINE_VERSION } from '../core/version.js';
 import { UsageError, InputError, exitCodeFor, formatError } from '../core/errors.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerCatalog } from './commands/catalog.js';
+import { register as registerTrain } from './commands/train.js';
+import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerExplain } from './commands/explain.js';
+import { register as registerRun } from './commands/run.js';
+import { register as registerMerge } from './commands/merge.js';
+import { register as registerValidate } from './commands/validate.js';
+import { register as registerPower } from './commands/power.js';
+import { register as registerAnalyze } from './commands/analyze.js';
+import { register as registerPopulation } from './commands/population.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -23,7 +31,15 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerCheck(program);
   registerCatalog(program);
+  registerTrain(program);
+  registerDoctor(program);
   registerExplain(program);
+  registerRun(program);
+  registerMerge(program);
+  registerValidate(program);
+  registerPower(program);
+  registerAnalyze(program);
+  registerPopulation(program);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,112 @@
+// Twin-model speed: training tokens/s, rollout tokens/s, twin-rollouts/s for a standard trial
+// (12 months, monthly visits, 10 measured variables, 2 arms), achieved GFLOP/s next to the
+// backend's own 512x512 matmul GFLOP/s measured in the same run, and the key/value cache speed-up.
+// Uses models/default when present (else the default architecture with random weights: same cost).
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, matmulGflops } from '../dist/model/backend.js';
+import { TwinModel } from '../dist/model/twin-model.js';
+import { ModelSimulator } from '../dist/model/simulator.js';
+import { initParams, forward, mixtureNll, DEFAULT_ARCH } from '../dist/model/transformer.js';
+import { featureLayout, TIME_PERIODS } from '../dist/model/tokenizer.js';
+import { Rng } from '../dist/core/rng.js';
+
+export const name = 'model';
+export const description = 'twin model: training and rollout throughput, achieved vs matmul GFLOP/s, KV-cache speed-up';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const STANDARD_VARS = ['sbp', 'dbp', 'ldl_c', 'hdl_c', 'triglycerides', 'total_cholesterol', 'fasting_glucose', 'hba1c', 'body_weight', 'waist'];
+
+function syntheticModel() {
+  const measured = STANDARD_VARS.concat(Array.from({ length: 30 }, (_, i) => `v${i}`)).map((id) => ({ id, transform: 'identity', mean: 0, sd: 1, plausible: [-1e9, 1e9] }));
+  const tokenizer = { version: 1, measured, statics: [{ id: 'age', mean: 50, sd: 10 }, { id: 'sex', mean: 0.5, sd: 0.5 }], exposures: Array.from({ length: 30 }, (_, i) => ({ code: `X//e${i}`, scale: 1 })), timePeriods: [...TIME_PERIODS], yearsOnCap: 2 };
+  const L = featureLayout(tokenizer);
+  const config = { inputDim: L.dim, nVars: L.V, ...DEFAULT_ARCH };
+  const manifest = { format: 'vtrial-model/1', config, tokenizer, metrics: {}, data: {} };
+  return new TwinModel(manifest, initParams(config, 1), 'sha256:random');
+}
+
+/** Forward flops per token at context length T (2 per multiply-add; attention counted). */
+function flopsPerToken(c, T) {
+  const C = c.dModel;
+  const mm = c.inputDim * C + c.nLayers * (4 * C * C + 2 * c.mlpRatio * C * C) + C * c.nVars * 3 * c.nMix;
+  return 2 * mm + c.nLayers * 4 * C * T;
+}
+
+export async function run(log) {
+  const info = await initBackend();
+  const matmul = await matmulGflops(512, 5);
+  log(`  backend ${info.backend}: 512x512 matmul ${matmul.toFixed(1)} GFLOP/s`);
+  const ckDir = join(root, 'models', 'default');
+  const model = existsSync(join(ckDir, 'manifest.json')) ? await TwinModel.load(ckDir) : syntheticModel();
+  const c = model.config;
+  const spec = model.tokenizer;
+  const V = spec.measured.length, F = c.inputDim;
+
+  // training throughput: default-sized batches of random tokens, forward + backward + update
+  const B = 64, T = 12;
+  const r = new Rng(1);
+  const x = tf.tensor3d(Float32Array.from({ length: B * T * F }, () => r.normal()), [B, T, F]);
+  const y = tf.tensor3d(Float32Array.from({ length: B * T * V }, () => r.normal()), [B, T, V]);
+  const m = tf.ones([B, T, V]);
+  const p = initParams(c, 2);
+  const vars = [...p.values()];
+  const opt = tf.train.adam(1e-4);
+  const trainStep = () => { const cost = opt.minimize(() => mixtureNll(forward(p, c, x), y, m, c), true, vars); cost.dataSync(); cost.dispose(); };
+  trainStep();
+  let steps = 0; const t0 = performance.now();
+  while (performance.now() - t0 < 5000) { trainStep(); steps++; }
+  const trainSec = (performance.now() - t0) / 1000;
+  const trainTps = (steps * B * T) / trainSec;
+  tf.dispose([x, y, m]); for (const v of p.values()) v.dispose(); opt.dispose();
+
+  // the standard trial through the Simulator interface: 12 monthly visits + baseline, 10 variables, 2 arms
+  const days = Array.from({ length: 13 }, (_, i) => Math.round(i * 30.4375));
+  const schedule = { durationDays: 365, dropout: 0, visits: days.map((d, i) => ({ label: `m${i}`, day: d, variables: STANDARD_VARS.filter((v) => spec.measured.some((q) => q.id === v)) })) };
+  const arms = [{ id: 'a', label: 'a', role: 'experimental', interventions: [] }, { id: 'b', label: 'b', role: 'placebo', interventions: [] }];
+  const expo0 = spec.exposures[0]?.code;
+  const sim = new ModelSimulator(model, (arm) => (arm.id === 'a' && expo0 ? [{ day: 0, code: expo0, value: 1 }] : []));
+  const batchOf = (n) => {
+    const cols = {};
+    for (const s of spec.statics) cols[s.id] = Float64Array.from({ length: n }, (_, i) => (s.id === 'sex' ? i % 2 : s.mean));
+    for (const q of spec.measured) cols[q.id] = Float64Array.from({ length: n }, () => (q.transform === 'log' ? Math.exp(q.mean) : q.mean));
+    return { ids: Uint32Array.from({ length: n }, (_, i) => i), columns: cols };
+  };
+  const nTwins = 10000;
+  const batch = batchOf(nTwins);
+  await sim.simulate(batchOf(64), arms[0], schedule, { seed: 1 }); // warm-up
+  const t1 = performance.now();
+  for (const arm of arms) await sim.simulate(batch, arm, schedule, { seed: 1 });
+  const trialSec = (performance.now() - t1) / 1000;
+  const rolloutTokens = 2 * nTwins * (days.length - 1);
+  const rolloutTps = rolloutTokens / trialSec;
+  const avgT = days.length / 2;
+  const achieved = (rolloutTps * flopsPerToken(c, avgT)) / 1e9;
+
+  // KV cache speed-up on the same rollout (2000 twins, model only)
+  const n2 = 2000;
+  const req = (cache) => ({
+    statics: Array.from({ length: n2 }, () => Float64Array.from(spec.statics.map((s) => s.mean))),
+    initial: Array.from({ length: n2 }, () => Float64Array.from(spec.measured.map((q) => (q.transform === 'log' ? Math.exp(q.mean) : q.mean)))),
+    visitDays: days, exposures: { byCode: new Map() }, rngs: Array.from({ length: n2 }, (_, i) => new Rng(1, i, 9)), cache,
+  });
+  let t2 = performance.now(); model.rollout(req(true)); const cachedSec = (performance.now() - t2) / 1000;
+  t2 = performance.now(); model.rollout(req(false)); const uncachedSec = (performance.now() - t2) / 1000;
+  model.dispose();
+
+  return {
+    backend: info.backend,
+    checkpoint: existsSync(join(ckDir, 'manifest.json')) ? 'models/default' : 'random weights, default architecture',
+    params: c.inputDim * c.dModel + c.nLayers * 12 * c.dModel * c.dModel + c.dModel * c.nVars * 3 * c.nMix,
+    matmul_gflops: matmul,
+    train_tokens_per_s: trainTps,
+    rollout_tokens_per_s: rolloutTps,
+    twin_rollouts_per_s: (2 * nTwins) / trialSec,
+    standard_trial_10000_twins_2_arms_s: trialSec,
+    achieved_rollout_gflops: achieved,
+    achieved_over_matmul: achieved / matmul,
+    kv_cache_speedup: uncachedSec / cachedSec,
+  };
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// Measure a twin-model checkpoint against the reference world (synthetic land, where the
+// reference is ground truth). Usage:
+//   node scripts/evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE.json] [--twins N]
+// HELDOUT_COHORT: a cohort file from `vtrial cohort` with a seed never used for training.
+// Writes JSON with: one-step forecast error vs the noise floor and calibration per variable;
+// multi-step (rollout) interval coverage; intervention effects model vs reference for each
+// intervention kind; individual-change Pearson r in a personalised-nutrition trial.
+import { writeFileSync } from 'node:fs';
+import { initBackend } from '../dist/model/backend.js';
+import { TwinModel } from '../dist/model/twin-model.js';
+import { ModelSimulator } from '../dist/model/simulator.js';
+import { readCohort } from '../dist/model/cohort.js';
+import { subjectHistory, encodeHistories } from '../dist/model/tokenizer.js';
+import { forecastQuality } from '../dist/model/evaluate.js';
+import { createReferenceSimulator } from '../dist/population/world/index.js';
+import { drawSynthetic } from '../dist/population/draw.js';
+import { armExposureEvents } from '../dist/population/exposures.js';
+import { findVariable, measurementSd } from '../dist/population/catalog.js';
+import { Rng } from '../dist/core/rng.js';
+
+const args = process.argv.slice(2);
+const [ckDir, heldFile] = args.filter((a, i) => !a.startsWith('--') && !(args[i - 1] ?? '').startsWith('--'));
+const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
+const outFile = opt('--out', `${ckDir}/evaluation.json`);
+const nTwins = Number(opt('--twins', '2000'));
+if (!ckDir || !heldFile) { console.error('usage: evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE] [--twins N]'); process.exit(2); }
+
+const info = await initBackend();
+const model = await TwinModel.load(ckDir);
+const spec = model.tokenizer;
+const log = (s) => process.stderr.write(s + '\n');
+const result = { checkpoint: model.hash, backend: info.backend, heldout: heldFile.split('/').pop() };
+
+// ---- 1. one-step-ahead forecast error and calibration on held-out participants ----
+const cohort = await readCohort(heldFile);
+const hs = cohort.subjects.map((s) => subjectHistory(spec, s));
+const set = encodeHistories(spec, hs, model.config.blockSize);
+const fq = forecastQuality(model, set);
+result.heldoutParticipants = hs.length;
+result.forecast = fq;
+log(`forecast: ${fq.tokens} tokens; coverage 50/90/95 = ${(100 * fq.cover50).toFixed(1)}/${(100 * fq.cover90).toFixed(1)}/${(100 * fq.cover95).toFixed(1)}%`);
+
+// ---- 2. multi-step rollouts from the first visit: interval coverage of later visits ----
+{
+  const M = 100, P = Math.min(300, hs.length);
+  const cover = { 50: 0, 90: 0, 95: 0, n: 0 };
+  const perVar = new Map();
+  for (let p = 0; p < P; p++) {
+    const h = hs[p];
+    if (h.visits.length < 2) continue;
+    const days = h.visits.map((v) => v.day).filter((d) => d <= 730).slice(0, model.config.blockSize + 1);
+    if (days.length < 2) continue;
+    const sims = model.rollout({
+      statics: Array.from({ length: M }, () => h.statics), initial: Array.from({ length: M }, () => h.visits[0].values),
+      visitDays: days, exposures: h.exposures, rngs: Array.from({ length: M }, (_, m) => new Rng(77, p * 1000 + m, 5)),
+    });
+    for (let vi = 1; vi < days.length; vi++) {
+      for (let v = 0; v < spec.measured.length; v++) {
+        const obs = h.visits[vi].values[v];
+        if (!Number.isFinite(obs)) continue;
+        const s = Array.from({ length: M }, (_, m) => sims[v][m * days.length + vi]).sort((a, b) => a - b);
+        const q = (x) => s[Math.min(M - 1, Math.max(0, Math.round(x * (M - 1))))];
+        const c = perVar.get(spec.measured[v].id) ?? { 50: 0, 90: 0, 95: 0, n: 0 };
+        for (const [lvl, lo, hi] of [[50, 0.25, 0.75], [90, 0.05, 0.95], [95, 0.025, 0.975]]) if (obs >= q(lo) && obs <= q(hi)) { cover[lvl]++; c[lvl]++; }
+        cover.n++; c.n++;
+        perVar.set(spec.measured[v].id, c);
+      }
+    }
+  }
+  result.rolloutCoverage = { participants: P, samples: M, cover50: cover[50] / cover.n, cover90: cover[90] / cover.n, cover95: cover[95] / cover.n, n: cover.n,
+    perVariable: Object.fromEntries([...perVar].map(([k, c]) => [k, { n: c.n, cover50: c[50] / c.n, cover90: c[90] / c.n, cover95: c[95] / c.n }])) };
+  log(`rollout coverage 50/90/95 = ${[50, 90, 95].map((l) => (100 * cover[l] / cover.n).toFixed(1)).join('/')}% over ${cover.n} values`);
+}
+
+// ---- 3. intervention effects, model vs reference, one arm per intervention kind ----
+const base = { startDay: 0, stopDay: 182, adherence: 0.85, adherenceWaning: 0.2 };
+const KIND_ARMS = [
+  ['drug: atorvastatin 20 mg', { kind: 'drug', drug: 'atorvastatin', dose: 20, frequency: 'daily' }, 'ldl_c'],
+  ['drug: amlodipine 5 mg', { kind: 'drug', drug: 'amlodipine', dose: 5, frequency: 'daily' }, 'sbp'],
+  ['drug: metformin 1000 mg', { kind: 'drug', drug: 'metformin', dose: 1000, frequency: 'daily' }, 'hba1c'],
+  ['drug: semaglutide 1 mg weekly', { kind: 'drug', drug: 'semaglutide', dose: 1, frequency: 'weekly' }, 'body_weight'],
+  ['diet: DASH, 2300 mg sodium', { kind: 'diet', pattern: 'dash', sodiumMg: 2300 }, 'sbp'],
+  ['diet: -500 kcal/day', { kind: 'diet', energyChangeKcal: -500 }, 'body_weight'],
+  ['exercise: aerobic 150 min/week', { kind: 'exercise', type: 'aerobic', minutesPerWeek: 150, intensity: 'moderate' }, 'sbp'],
+  ['supplement: psyllium 10 g/day', { kind: 'supplement', supplement: 'psyllium', dose: 10 }, 'ldl_c'],
+  ['sleep: +1 h/night', { kind: 'sleep', extendHours: 1 }, 'sleep_duration'],
+  ['behaviour: alcohol to 0', { kind: 'behaviour', alcoholDrinksPerDay: 0 }, 'sbp'],
+  ['weight_loss: 7%, intensive', { kind: 'weight_loss', targetPct: 7, support: 'intensive' }, 'body_weight'],
+  ['placebo (drug)', { kind: 'placebo', mimics: 'drug' }, 'sbp'],
+];
+const OUTCOMES = ['sbp', 'dbp', 'ldl_c', 'hba1c', 'body_weight'];
+const pop = { source: 'synthetic', n: nTwins, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 70 }], baseline: [] };
+const { batch } = drawSynthetic(pop, 4242);
+const ref = createReferenceSimulator();
+const sim = new ModelSimulator(model);
+const days = [0, 30, 91, 182];
+const allVars = spec.measured.map((m) => m.id);
+const schedule = { durationDays: 182, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : [...new Set([...OUTCOMES, 'sleep_duration'])].filter((v) => allVars.includes(v)) })) };
+const control = { id: 'control', label: 'control', role: 'no_intervention', interventions: [] };
+const ctx = { seed: 99 };
+const change = (t, v) => { const n = t.n, nv = t.visitDays.length; const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = t.values[v][i * nv + nv - 1] - t.values[v][i * nv]; return out; };
+const refCtl = await ref.simulate(batch, control, schedule, ctx);
+const modCtl = await sim.simulate(batch, control, schedule, ctx);
+result.interventionEffects = [];
+for (const [label, iv, primary] of KIND_ARMS) {
+  const arm = { id: 'treat', label, role: 'experimental', interventions: [{ ...base, ...iv }] };
+  let modT;
+  try { modT = await sim.simulate(batch, arm, schedule, ctx); } catch (e) { result.interventionEffects.push({ label, kind: iv.kind, error: e.message.split('\n')[0] }); log(`${label}: ${e.message.split('\n')[0]}`); continue; }
+  const refT = await ref.simulate(batch, arm, schedule, ctx);
+  const rows = {};
+  for (const v of [...new Set([primary, ...OUTCOMES])]) {
+    if (!refT.values[v] || !modT.values[v]) continue;
+    const dr = change(refT, v).map((x, i) => x - change(refCtl, v)[i]);
+    const dm = change(modT, v).map((x, i) => x - change(modCtl, v)[i]);
+    const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+    const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / (a.length - 1)); };
+    const r = mean(dr), m = mean(dm), seR = sd(dr) / Math.sqrt(dr.length), seM = sd(dm) / Math.sqrt(dm.length);
+    const tol = Math.max(0.1 * Math.abs(r), 1.96 * seR);
+    rows[v] = { reference: r, referenceMc95: [r - 1.96 * seR, r + 1.96 * seR], model: m, modelSe: seM, within: Math.abs(m - r) <= tol, sameSign: Math.sign(m) === Math.sign(r) || Math.abs(r) < 1.96 * seR };
+  }
+  result.interventionEffects.push({ label, kind: iv.kind, primary, outcomes: rows });
+  const p = rows[primary];
+  log(`${label}: ${primary} reference ${p?.reference.toFixed(2)} model ${p?.model.toFixed(2)} ${p?.within ? 'OK' : 'MISS'}`);
+}
+
+// ---- 4. individual effects: personalised nutrition, predicted vs realised 6-month change ----
+{
+  const arm = { id: 'pn', label: 'personalised nutrition', role: 'experimental', interventions: [{ ...base, kind: 'diet', pattern: 'personalised_ppgr' }] };
+  const n = Math.min(nTwins, 1000);
+  const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
+  const refT = await ref.simulate(sub, arm, schedule, { seed: 1234 });
+  const nv = days.length;
+  const timeline = (await import('../dist/model/simulator.js')).exposureTimeline(model, armExposureEvents(arm, 182), 'pn');
+  const M = 30;
+  const statics = [], initial = [], rngs = [];
+  for (let i = 0; i < n; i++) {
+    const st = Float64Array.from(spec.statics, (s) => (sub.columns[s.id] ? sub.columns[s.id][i] : NaN));
+    const init = Float64Array.from(spec.measured, (m) => (refT.values[m.id] ? refT.values[m.id][i * nv] : NaN));
+    for (let k = 0; k < M; k++) { statics.push(st); initial.push(init); rngs.push(new Rng(5, i * M + k, 6)); }
+  }
+  const sims = model.rollout({ statics, initial, visitDays: days, exposures: timeline, rngs });
+  result.individualEffects = {};
+  for (const v of OUTCOMES) {
+    const k = spec.measured.findIndex((m) => m.id === v);
+    if (k < 0 || !refT.values[v]) continue;
+    const pred = new Float64Array(n), real = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < M; j++) s += sims[k][(i * M + j) * nv + nv - 1];
+      pred[i] = s / M - refT.values[v][i * nv];
+      real[i] = refT.values[v][i * nv + nv - 1] - refT.values[v][i * nv];
+    }
+    const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+    const mp = mean(pred), mr = mean(real);
+    let sxy = 0, sxx = 0, syy = 0;
+    for (let i = 0; i < n; i++) { sxy += (pred[i] - mp) * (real[i] - mr); sxx += (pred[i] - mp) ** 2; syy += (real[i] - mr) ** 2; }
+    const r = sxy / Math.sqrt(sxx * syy);
+    // noise ceiling: a perfect predictor of the true change correlates with the measured change at
+    // sqrt(1 - 2 sigma^2 / var(measured change)), sigma = catalog measurement SD at the mean level
+    const def = findVariable(v);
+    const level = mean(Array.from({ length: n }, (_, i) => refT.values[v][i * nv]));
+    const sig = measurementSd(def, level);
+    const varReal = syy / (n - 1);
+    const ceiling = Math.sqrt(Math.max(0, 1 - (2 * sig * sig) / varReal));
+    result.individualEffects[v] = { n, r, noiseCeiling: ceiling, meanPredicted: mp, meanRealised: mr, sdRealised: Math.sqrt(varReal) };
+    log(`individual ${v}: r = ${r.toFixed(3)} (noise ceiling ${ceiling.toFixed(3)})`);
+  }
+}
+
+writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
+log(`wrote ${outFile}`);
+model.dispose();

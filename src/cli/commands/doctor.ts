@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { PACKAGE_ROOT, ENGINE_VERSION } from '../../core/version.js';
+import { initBackend, matmulGflops } from '../../model/backend.js';
+import { loadCheckpoint } from '../../model/checkpoint.js';
+
+export function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('Report the compute backend in use and why, versions, a matmul speed check, and the default model checkpoint')
+    .option('--backend <name>', 'force a backend: tensorflow-gpu, tensorflow, wasm or cpu')
+    .option('--model <dir>', 'checkpoint folder to check (default: the bundled models/default)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { backend?: string; model?: string; json?: boolean }) => {
+      const info = await initBackend({ prefer: (opts.backend ?? undefined) as never });
+      const gflops = await matmulGflops(512, 5);
+      const dir = opts.model ?? join(PACKAGE_ROOT, 'models', 'default');
+      let checkpoint: Record<string, unknown>;
+      try {
+        const ck = await loadCheckpoint(dir);
+        const m = ck.manifest;
+        checkpoint = { ok: true, dir, hash: ck.hash, params: m.paramCount, layers: m.config.nLayers, width: m.config.dModel, variables: m.tokenizer.measured.length, exposures: m.tokenizer.exposures.length, valLoss: m.metrics.valLoss, trained: m.created };
+        ck.params.forEach((v) => v.dispose());
+      } catch (e) {
+        checkpoint = { ok: false, dir, problem: e instanceof Error ? e.message : String(e) };
+      }
+      const report = { vtrial: ENGINE_VERSION, node: info.nodeVersion, tfjs: info.tfjsVersion, backend: info.backend, source: info.source, reason: info.reason, simd: info.simd, skipped: info.skipped, matmul512Gflops: Number(gflops.toFixed(2)), checkpoint };
+      if (opts.json) { process.stdout.write(JSON.stringify(report, null, 2) + '\n'); return; }
+      const out = [
+        `vtrial ${ENGINE_VERSION}, node ${info.nodeVersion}, tfjs ${info.tfjsVersion}`,
+        `backend: ${info.backend} from ${info.source}`,
+        `  why: ${info.reason}`,
+        ...info.skipped.map((s) => `  skipped ${s.name}: ${s.why}`),
+        `matmul 512x512: ${gflops.toFixed(1)} GFLOP/s`,
+        checkpoint.ok
+          ? `checkpoint: ${dir}\n  ${checkpoint.hash}\n  ${checkpoint.params} parameters, ${checkpoint.layers} layers x width ${checkpoint.width}, ${checkpoint.variables} variables, ${checkpoint.exposures} exposure codes, validation loss ${Number(checkpoint.valLoss).toFixed(4)}`
+          : `checkpoint: MISSING OR INVALID at ${dir}\n  ${String(checkpoint.problem).split('\n')[0]}\n  the model engine cannot run until one is there (train with \`vtrial train\`), the reference engine still works`,
+      ];
+      process.stdout.write(out.join('\n') + '\n');
+    });
+}

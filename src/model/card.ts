@@ -1,0 +1,55 @@
+/**
+ * The model card written into every checkpoint folder by `vtrial train`: what the model is,
+ * what it was trained on, how it was trained and the losses it reached. The bundled default
+ * model's card (docs/model-card.md) adds the measured quality figures.
+ */
+import type { Manifest } from './checkpoint.js';
+
+function f(x: number, d = 4): string {
+  return Number.isFinite(x) ? x.toFixed(d) : String(x);
+}
+
+export function writeModelCard(m: Manifest): string {
+  const c = m.config;
+  const t = m.tokenizer;
+  const hist = m.metrics.history.map((h) => `| ${h.epoch} | ${h.step} | ${f(h.trainLoss)} | ${f(h.valLoss)} | ${Math.round(h.seconds)} |`).join('\n');
+  return `# Model card: vtrial twin model
+
+Created ${m.created} by vtrial ${m.engineVersion} on the \`${m.backend}\` backend.
+
+## What it is
+A decoder-only, causal, pre-norm transformer over visit tokens (${c.nLayers} layers, width ${c.dModel},
+${c.nHeads} heads, ${m.paramCount.toLocaleString('en')} parameters, context ${c.blockSize} visits). Each token is one visit:
+the values of ${t.measured.length} measured variables on their normalised scale with a missing-mask,
+${t.statics.length} static covariates, the time since baseline, and the query for the next visit (its
+time and the ${t.exposures.length} exposure codes in force then). It outputs, for every variable at the
+next visit, a ${c.nMix}-component Gaussian mixture on the normalised scale.
+
+## Training data
+File \`${m.data.cohortFile}\` (sha256 ${m.data.cohortSha256 || 'n/a'}): ${m.data.subjects} participants,
+${m.data.events} events; ${m.data.trainSubjects} participants (${m.data.trainTokens} tokens) for training and
+${m.data.valSubjects} (${m.data.valTokens} tokens) held out for validation, split by participant.
+
+What the model knows is what this cohort shows: it cannot predict the effect of an exposure it
+never saw, and it reproduces the cohort's biases.
+
+## Training
+AdamW (peak lr ${m.train.lr}, weight decay ${m.train.weightDecay}), warm-up ${m.train.warmupSteps} steps then cosine
+decay, global-norm clipping at ${m.train.clipNorm}, batch ${m.train.batchSize} sequences. ${m.metrics.epochs} epochs,
+${m.metrics.steps} steps, ${m.metrics.wallSeconds} s wall time, ${m.metrics.tokensPerSecond} tokens/s. Stopped: ${m.metrics.stoppedBecause}.
+
+Final losses (mean negative log-likelihood per observed value, normalised scale):
+training ${f(m.metrics.trainLoss)}, validation ${f(m.metrics.valLoss)} (best ${f(m.metrics.bestValLoss)}).
+
+| epoch | step | train loss | validation loss | seconds |
+|---|---|---|---|---|
+${hist}
+
+## Variables
+Measured: ${t.measured.map((v) => v.id).join(', ')}.
+
+Static: ${t.statics.map((v) => v.id).join(', ')}.
+
+Exposures: ${t.exposures.map((e) => e.code).join(', ') || '(none)'}.
+`;
+}

@@ -1,0 +1,111 @@
+/**
+ * Held-out quality of a twin model, from data alone:
+ *   - one-step-ahead forecast error per variable (RMSE of the predictive mean, natural units)
+ *     next to the measurement-noise floor (RMS of the catalog's noise SD at the observed values):
+ *     no forecaster of a noisy measurement can beat the floor;
+ *   - calibration: empirical coverage of central 50/90/95% predictive intervals, from the
+ *     probability integral transform (PIT) of each observed value under the predicted mixture.
+ */
+import { findVariable, measurementSd } from '../population/catalog.js';
+import type { EncodedSet, MeasuredVar } from './tokenizer.js';
+import { denormalise } from './tokenizer.js';
+import { mixtureCdf, type TwinModel, type MixtureArrays } from './twin-model.js';
+
+export interface VariableQuality {
+  readonly id: string;
+  readonly n: number;
+  /** RMSE of the predictive median (natural units). */
+  readonly rmse: number;
+  readonly mae: number;
+  /** RMS measurement noise SD at the observed values (natural units). */
+  readonly noiseFloor: number;
+  readonly rmseOverNoise: number;
+  /** SD of the observed values (what a forecaster without history would face). */
+  readonly sdObserved: number;
+  readonly cover50: number;
+  readonly cover90: number;
+  readonly cover95: number;
+}
+
+export interface ForecastQuality {
+  readonly tokens: number;
+  readonly perVariable: VariableQuality[];
+  readonly cover50: number;
+  readonly cover90: number;
+  readonly cover95: number;
+}
+
+function noiseSdAt(m: MeasuredVar, x: number): number {
+  if (m.noiseSd !== undefined) return m.noiseSd;
+  if (m.noiseCvPct !== undefined) return (m.noiseCvPct / 100) * Math.abs(x);
+  const def = findVariable(m.id);
+  return def ? measurementSd(def, x) : NaN;
+}
+
+/** Median of a mixture on the normalised scale, by bisection on the CDF. */
+export function mixtureQuantile(mix: MixtureArrays, o: number, q: number): number {
+  let lo = Infinity, hi = -Infinity;
+  for (let k = 0; k < mix.K; k++) {
+    lo = Math.min(lo, mix.mu[o + k]! - 8 * mix.sd[o + k]!);
+    hi = Math.max(hi, mix.mu[o + k]! + 8 * mix.sd[o + k]!);
+  }
+  for (let it = 0; it < 50; it++) {
+    const mid = 0.5 * (lo + hi);
+    if (mixtureCdf(mix, o, mid) < q) lo = mid; else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/** Evaluate one-step-ahead forecasts on an encoded (held-out) set. */
+export function forecastQuality(model: TwinModel, set: EncodedSet, batchSize = 256): ForecastQuality {
+  const spec = model.tokenizer;
+  const V = set.V;
+  const acc = spec.measured.map(() => ({ n: 0, se: 0, ae: 0, noise2: 0, s: 0, s2: 0, c50: 0, c90: 0, c95: 0 }));
+  let tokens = 0;
+  for (let s0 = 0; s0 < set.n; s0 += batchSize) {
+    const B = Math.min(batchSize, set.n - s0);
+    const x = set.x.subarray(s0 * set.T * set.dim, (s0 + B) * set.T * set.dim);
+    const mix = model.predict(x, B, set.T);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < set.T; t++) {
+        const base = ((s0 + b) * set.T + t) * V;
+        let any = false;
+        for (let v = 0; v < V; v++) {
+          if (!set.m[base + v]) continue;
+          any = true;
+          const mv = spec.measured[v]!;
+          const o = ((b * set.T + t) * V + v) * mix.K;
+          const yz = set.y[base + v]!;
+          const pit = mixtureCdf(mix, o, yz);
+          const obs = denormalise(mv, yz);
+          const med = denormalise(mv, mixtureQuantile(mix, o, 0.5));
+          const a = acc[v]!;
+          a.n++; a.se += (med - obs) ** 2; a.ae += Math.abs(med - obs);
+          const ns = noiseSdAt(mv, obs);
+          a.noise2 += ns * ns;
+          a.s += obs; a.s2 += obs * obs;
+          const d = Math.abs(pit - 0.5);
+          if (d <= 0.25) a.c50++;
+          if (d <= 0.45) a.c90++;
+          if (d <= 0.475) a.c95++;
+        }
+        if (any) tokens++;
+      }
+    }
+  }
+  const perVariable = spec.measured.map((mv, v): VariableQuality => {
+    const a = acc[v]!;
+    const n = Math.max(a.n, 1);
+    const rmse = Math.sqrt(a.se / n);
+    const noiseFloor = Math.sqrt(a.noise2 / n);
+    const mean = a.s / n;
+    return {
+      id: mv.id, n: a.n, rmse, mae: a.ae / n, noiseFloor, rmseOverNoise: rmse / noiseFloor,
+      sdObserved: Math.sqrt(Math.max(0, a.s2 / n - mean * mean)),
+      cover50: a.c50 / n, cover90: a.c90 / n, cover95: a.c95 / n,
+    };
+  }).filter((q) => q.n > 0);
+  const tot = perVariable.reduce((s, q) => s + q.n, 0) || 1;
+  const pooled = (k: 'cover50' | 'cover90' | 'cover95') => perVariable.reduce((s, q) => s + q[k] * q.n, 0) / tot;
+  return { tokens, perVariable, cover50: pooled('cover50'), cover90: pooled('cover90'), cover95: pooled('cover95') };
+}

@@ -1,0 +1,179 @@
+/**
+ * The model engine: a Simulator backed by a trained checkpoint.
+ *
+ * For each twin: a baseline token built from the TwinBatch columns (each value measured once
+ * with the catalog's noise model, as the baseline visit of the training data was), the arm's
+ * exposure schedule (armExposureEvents, the same codes the training cohort used), then
+ * autoregressive sampling of every modelled variable at each scheduled visit, batched over
+ * twins with the key/value cache. Draws come from new Rng(seed, twinId, Purpose.model) and
+ * dropout from new Rng(seed, twinId, Purpose.dropout): arms are paired and batching does not
+ * change results.
+ */
+import { InputError } from '../core/errors.js';
+import { Purpose, Rng } from '../core/rng.js';
+import type { SimulationContext, Simulator, Trajectories, TwinBatch } from '../core/simulator.js';
+import { findVariable, measurementSd, resolveColumn } from '../population/catalog.js';
+import type { ArmSpec, ScheduleSpec } from '../trial-dsl/spec.js';
+import { initBackend } from './backend.js';
+import { isExposureCode, type ExposureTimeline } from './tokenizer.js';
+import { TwinModel } from './twin-model.js';
+
+export interface ExposureEvent {
+  readonly day: number;
+  readonly code: string;
+  readonly value: number;
+}
+
+export type ArmExposureFn = (arm: ArmSpec, durationDays: number) => ExposureEvent[];
+
+/** Twins per tensor batch in a rollout (bounds memory; results do not depend on it). */
+export const ROLLOUT_CHUNK = 4096;
+
+// held in a variable so the reference world's module loads only when the model engine runs
+const EXPOSURES_MODULE = '../population/exposures.js';
+
+async function defaultExposureFn(): Promise<ArmExposureFn> {
+  const mod = (await import(EXPOSURES_MODULE)) as { armExposureEvents?: ArmExposureFn };
+  if (typeof mod.armExposureEvents !== 'function') throw new Error('population/exposures does not export armExposureEvents');
+  return mod.armExposureEvents;
+}
+
+/** Exposure events -> timeline, rejecting codes the model never saw in training. */
+export function exposureTimeline(model: TwinModel, events: readonly ExposureEvent[], armId: string): ExposureTimeline {
+  const known = new Set(model.tokenizer.exposures.map((e) => e.code));
+  const byCode = new Map<string, { day: number; level: number }[]>();
+  const unknown = new Set<string>();
+  for (const e of events) {
+    if (!isExposureCode(e.code)) throw new Error(`arm '${armId}': exposure code '${e.code}' lacks a CATEGORY// prefix`);
+    if (!known.has(e.code)) { if (e.value !== 0) unknown.add(e.code); continue; }
+    let a = byCode.get(e.code);
+    if (!a) byCode.set(e.code, (a = []));
+    a.push({ day: e.day, level: e.value });
+  }
+  if (unknown.size) {
+    throw new InputError(`arm '${armId}': the model checkpoint was not trained on exposure(s) ${[...unknown].join(', ')}`, [
+      `  checkpoint: ${model.dir || '(in memory)'}`,
+      `  exposures it knows: ${[...known].slice(0, 30).join(', ')}${known.size > 30 ? ', ...' : ''}`,
+      '  run this trial with `engine: reference`, or train a model on a cohort that includes these exposures',
+    ]);
+  }
+  for (const a of byCode.values()) a.sort((x, y) => x.day - y.day);
+  return { byCode };
+}
+
+/**
+ * Constant-hazard dropout reaching probability p by the end of the trial; Infinity = completed.
+ * The same draw as the reference world's (one exponential from the twin's Purpose.dropout
+ * stream), so both engines drop the same twins on the same days.
+ */
+export function dropoutDay(rng: Rng, p: number, durationDays: number): number {
+  if (!(p > 0)) return Infinity;
+  if (p >= 1) return 0;
+  const d = rng.exponential(-Math.log(1 - p) / durationDays);
+  return d > durationDays ? Infinity : d;
+}
+
+/** The model simulator over a loaded TwinModel. */
+export class ModelSimulator implements Simulator {
+  readonly engine = 'model' as const;
+  readonly fingerprint: string;
+
+  /** exposureFn: maps an arm to exposure events; defaults to the reference world's armExposureEvents. */
+  constructor(readonly model: TwinModel, private exposureFn?: ArmExposureFn) {
+    this.fingerprint = model.hash;
+  }
+
+  private async armEvents(arm: ArmSpec, duration: number): Promise<ExposureEvent[]> {
+    const f = this.exposureFn ?? (this.exposureFn = await defaultExposureFn());
+    return f(arm, duration);
+  }
+
+  async simulate(batch: TwinBatch, arm: ArmSpec, schedule: ScheduleSpec, ctx: SimulationContext): Promise<Trajectories> {
+    const spec = this.model.tokenizer;
+    const n = batch.ids.length;
+    const visitDays = schedule.visits.map((v) => v.day);
+    const nv = visitDays.length;
+    if (nv === 0) throw new InputError('trial schedule has no visits');
+    if (visitDays[0] !== 0) throw new InputError(`trial schedule: the first visit must be day 0 (baseline). Received: day ${visitDays[0]}`);
+    const mIndex = new Map(spec.measured.map((v, i) => [v.id, i] as const));
+    const sIndex = new Map(spec.statics.map((v, i) => [v.id, i] as const));
+
+    // scheduled variables: modelled ones are sampled; fixed attributes are carried from the batch
+    const scheduled: string[] = [];
+    for (const v of schedule.visits) for (const x of v.variables) if (!scheduled.includes(x)) scheduled.push(x);
+    const unknownVars = scheduled.filter((x) => !mIndex.has(x) && !sIndex.has(x) && !batch.columns[x]);
+    if (unknownVars.length) {
+      throw new InputError(`the model checkpoint does not model variable(s) ${unknownVars.join(', ')}`, [
+        `  checkpoint: ${this.model.dir || '(in memory)'}`,
+        `  it models: ${spec.measured.map((m) => m.id).join(', ')}`,
+        '  measure other variables, run with `engine: reference`, or train a model on a cohort that has them',
+      ]);
+    }
+
+    const timeline = exposureTimeline(this.model, await this.armEvents(arm, schedule.durationDays), arm.id);
+    const values: Record<string, Float64Array> = {};
+    for (const x of scheduled) values[x] = new Float64Array(n * nv).fill(NaN);
+    const drop = new Float64Array(n);
+
+    for (let c0 = 0; c0 < n; c0 += ROLLOUT_CHUNK) {
+      const c1 = Math.min(n, c0 + ROLLOUT_CHUNK);
+      const statics: Float64Array[] = [];
+      const initial: Float64Array[] = [];
+      const rngs: Rng[] = [];
+      for (let i = c0; i < c1; i++) {
+        const id = batch.ids[i]!;
+        const rng = new Rng(ctx.seed, id, Purpose.model);
+        const st = new Float64Array(spec.statics.length).fill(NaN);
+        spec.statics.forEach((s, k) => { const col = batch.columns[s.id]; if (col) st[k] = col[i]!; });
+        const init = new Float64Array(spec.measured.length).fill(NaN);
+        spec.measured.forEach((m, k) => {
+          const z = rng.normal(); // drawn for every variable so the stream does not depend on which columns exist
+          const col = batch.columns[m.id] ?? batch.columns[resolveColumn(m.id) ?? m.id];
+          if (!col || !Number.isFinite(col[i]!)) return;
+          const truth = col[i]!;
+          const def = findVariable(m.id);
+          let x: number;
+          if (m.noiseCvPct !== undefined && m.noiseCvPct > 0) {
+            const cv = m.noiseCvPct / 100;
+            x = truth * Math.exp(cv * z - 0.5 * cv * cv);
+          } else {
+            x = truth + (m.noiseSd ?? (def ? measurementSd(def, truth) : 0)) * z;
+          }
+          init[k] = Math.min(Math.max(x, m.plausible[0]), m.plausible[1]);
+        });
+        statics.push(st);
+        initial.push(init);
+        rngs.push(rng);
+        drop[i] = dropoutDay(new Rng(ctx.seed, id, Purpose.dropout), schedule.dropout, schedule.durationDays);
+      }
+      const traj = this.model.rollout({ statics, initial, visitDays, exposures: timeline, rngs });
+      for (let i = c0; i < c1; i++) {
+        const li = i - c0;
+        schedule.visits.forEach((visit, vi) => {
+          if (vi > 0 && visit.day > drop[i]!) return;
+          for (const x of visit.variables) {
+            const k = mIndex.get(x);
+            let val: number;
+            if (k !== undefined) val = traj[k]![li * nv + vi]!;
+            else {
+              const col = batch.columns[x];
+              val = col ? col[i]! : NaN;
+            }
+            values[x]![i * nv + vi] = val;
+          }
+        });
+      }
+    }
+    return { n, visitDays, values, dropoutDay: drop };
+  }
+}
+
+/**
+ * Load a checkpoint as the `model` engine. Activates the best available tfjs backend through
+ * initBackend() (a no-op when the CLI or worker already chose one).
+ */
+export async function createModelSimulator(checkpointDir: string, opts: { exposureFn?: ArmExposureFn } = {}): Promise<Simulator> {
+  await initBackend();
+  const model = await TwinModel.load(checkpointDir);
+  return new ModelSimulator(model, opts.exposureFn);
+}

@@ -1,0 +1,368 @@
+/**
+ * The tokeniser: participant histories -> one token per visit.
+ *
+ * Granularity: a token is a VISIT PANEL (every variable measured at that visit, with a
+ * missing-mask), not one token per measurement. On the 2-core CPU this project targets, compute
+ * per token is the constraint; a panel token carries ~40 measurements for the price of one
+ * (see docs/model-card.md for the measured comparison). Each token carries:
+ *
+ *   what   values of every measured variable on its normalised scale (catalog transform, then
+ *          per-variable mean/sd from the training data) and a mask (1 = measured);
+ *   when   days since baseline as sin/cos at several periods plus a linear term;
+ *   who    static covariates: age at baseline, sex, condition and medication flags;
+ *   query  the NEXT visit's time and the exposures in force by then (drug and dose, diet
+ *          components, exercise, sleep, behaviour) with how long each has been in force.
+ *
+ * The transformer at token i outputs a predictive distribution for every variable at visit
+ * i + 1: the query "variable v at time t under these exposures" is part of the token, so
+ * forecasting and intervention simulation are the same operation.
+ */
+import { findVariable, resolveColumn, type Transform, type VariableDef } from '../population/catalog.js';
+import { InputError } from '../core/errors.js';
+import type { Cohort, CohortSubject } from './cohort.js';
+
+/** Periods (days) of the sin/cos time encoding: 4 years, 1 year, 6, 3 and 1 month. */
+export const TIME_PERIODS = [1461, 365.25, 182.625, 91.3125, 30.4375] as const;
+/** Exposure duration feature saturates at this many years. */
+export const YEARS_ON_CAP = 2;
+
+export interface MeasuredVar {
+  readonly id: string;
+  readonly transform: Transform;
+  /** Mean and SD on the transformed scale, from the training data. */
+  readonly mean: number;
+  readonly sd: number;
+  readonly plausible: readonly [number, number];
+  /** Measurement noise (catalog): SD in unit, or CV % of the value. */
+  readonly noiseSd?: number;
+  readonly noiseCvPct?: number;
+}
+
+export interface StaticVar {
+  readonly id: string;
+  readonly mean: number;
+  readonly sd: number;
+}
+
+export interface ExposureCode {
+  readonly code: string;
+  /** Levels are divided by this (95th percentile of non-zero levels in training). */
+  readonly scale: number;
+}
+
+/** Everything needed to turn histories into tokens; stored in the checkpoint manifest. */
+export interface TokenizerSpec {
+  readonly version: 1;
+  readonly measured: readonly MeasuredVar[];
+  readonly statics: readonly StaticVar[];
+  readonly exposures: readonly ExposureCode[];
+  readonly timePeriods: readonly number[];
+  readonly yearsOnCap: number;
+}
+
+/** A variable definition supplied by a user catalog file (--catalog) for codes not in ours. */
+export interface ExtraVariable {
+  readonly id: string;
+  readonly transform?: Transform;
+  readonly plausible?: readonly [number, number];
+  readonly noiseSd?: number;
+  readonly static?: boolean;
+}
+
+/** A participant's history in model form. Times are days since the first visit (baseline). */
+export interface Visit {
+  readonly day: number;
+  /** Natural-unit values aligned with spec.measured; NaN = not measured. */
+  readonly values: Float64Array;
+}
+
+export interface ExposureTimeline {
+  /** code -> sorted change points (day, level). */
+  readonly byCode: ReadonlyMap<string, readonly { day: number; level: number }[]>;
+}
+
+export interface History {
+  readonly id: string;
+  /** Natural-unit static values aligned with spec.statics; NaN = unknown. */
+  readonly statics: Float64Array;
+  readonly visits: Visit[];
+  readonly exposures: ExposureTimeline;
+}
+
+const STATIC_CORE = ['age', 'sex'];
+
+export function isExposureCode(code: string): boolean {
+  return code.includes('//');
+}
+
+export function forwardTransform(t: Transform, x: number): number {
+  switch (t) {
+    case 'identity': return x;
+    case 'log': return Math.log(Math.max(x, 1e-6));
+    case 'logit100': {
+      const p = Math.min(Math.max(x / 100, 1e-4), 1 - 1e-4);
+      return Math.log(p / (1 - p));
+    }
+  }
+}
+
+export function inverseTransform(t: Transform, y: number): number {
+  switch (t) {
+    case 'identity': return y;
+    case 'log': return Math.exp(y);
+    case 'logit100': return 100 / (1 + Math.exp(-y));
+  }
+}
+
+export function normalise(v: MeasuredVar, x: number): number {
+  return (forwardTransform(v.transform, x) - v.mean) / v.sd;
+}
+
+export function denormalise(v: MeasuredVar, z: number): number {
+  const x = inverseTransform(v.transform, z * v.sd + v.mean);
+  return Math.min(Math.max(x, v.plausible[0]), v.plausible[1]);
+}
+
+/** Feature layout of a token. */
+export function featureLayout(spec: TokenizerSpec) {
+  const V = spec.measured.length;
+  const S = spec.statics.length;
+  const E = spec.exposures.length;
+  const P = spec.timePeriods.length;
+  const time = 2 * P + 1;
+  const o = { values: 0, mask: V, statics: 2 * V, time: 2 * V + S, qtime: 2 * V + S + time, qdt: 2 * V + S + 2 * time, hasQuery: 2 * V + S + 2 * time + 1, expo: 2 * V + S + 2 * time + 2 };
+  const dim = o.expo + 2 * E;
+  return { V, S, E, P, dim, offsets: o };
+}
+
+function classify(code: string, extra: ReadonlyMap<string, ExtraVariable>): { kind: 'measured' | 'static' | 'exposure' | 'unknown'; id: string; def?: VariableDef } {
+  if (isExposureCode(code)) return { kind: 'exposure', id: code };
+  const id = resolveColumn(code) ?? code;
+  const def = findVariable(id);
+  if (def) {
+    if (STATIC_CORE.includes(def.id) || def.kind === 'flag' || !def.measurable) return { kind: 'static', id: def.id, def };
+    return { kind: 'measured', id: def.id, def };
+  }
+  const x = extra.get(code) ?? extra.get(code.toLowerCase());
+  if (x) return { kind: x.static ? 'static' : 'measured', id: x.id };
+  return { kind: 'unknown', id: code };
+}
+
+/**
+ * Build the vocabulary and normalisation from a training cohort. Unknown codes (not in the
+ * catalog, not an exposure, not in `extra`) are rejected with the list of them.
+ */
+export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = []): TokenizerSpec {
+  const extraMap = new Map(extra.map((x) => [x.id, x] as const));
+  const meas = new Map<string, { sum: number; sum2: number; n: number; t: Transform; def?: VariableDef; x?: ExtraVariable }>();
+  const stat = new Map<string, { sum: number; sum2: number; n: number }>();
+  const expo = new Map<string, number[]>();
+  const unknown = new Map<string, number>();
+  for (const s of cohort.subjects) {
+    for (const e of s.events) {
+      const c = classify(e.code, extraMap);
+      if (c.kind === 'unknown') { unknown.set(e.code, (unknown.get(e.code) ?? 0) + 1); continue; }
+      if (!Number.isFinite(e.value)) continue;
+      if (c.kind === 'exposure') {
+        let a = expo.get(c.id);
+        if (!a) expo.set(c.id, (a = []));
+        if (e.value !== 0) a.push(Math.abs(e.value));
+      } else if (c.kind === 'static') {
+        let a = stat.get(c.id);
+        if (!a) stat.set(c.id, (a = { sum: 0, sum2: 0, n: 0 }));
+        a.sum += e.value; a.sum2 += e.value * e.value; a.n++;
+      } else {
+        const x = extraMap.get(c.id);
+        const t: Transform = c.def?.transform ?? x?.transform ?? 'identity';
+        let a = meas.get(c.id);
+        if (!a) meas.set(c.id, (a = { sum: 0, sum2: 0, n: 0, t, def: c.def, x }));
+        const y = forwardTransform(t, e.value);
+        a.sum += y; a.sum2 += y * y; a.n++;
+      }
+    }
+  }
+  if (unknown.size) {
+    const list = [...unknown.entries()].sort((a, b) => b[1] - a[1]);
+    throw new InputError(`${cohort.file}: ${unknown.size} code(s) are neither catalog variables nor exposures (CATEGORY//name)`, [
+      ...list.slice(0, 15).map(([c, n]) => `  '${c}' (${n} rows)`),
+      ...(list.length > 15 ? [`  ... and ${list.length - 15} more`] : []),
+      '  fix: rename them to catalog ids (vtrial catalog lists them), or pass --catalog FILE with a JSON array of',
+      '  {"id": "...", "transform": "identity|log|logit100", "plausible": [lo, hi], "noiseSd": n, "static": false}',
+    ]);
+  }
+  const meanSd = (a: { sum: number; sum2: number; n: number }) => {
+    const m = a.sum / a.n;
+    const v = a.n > 1 ? (a.sum2 - a.n * m * m) / (a.n - 1) : 1;
+    return { mean: m, sd: Math.sqrt(Math.max(v, 1e-12)) || 1 };
+  };
+  const measured: MeasuredVar[] = [...meas.entries()].filter(([, a]) => a.n >= 2).sort(([a], [b]) => a.localeCompare(b)).map(([id, a]) => {
+    const { mean, sd } = meanSd(a);
+    const cv = a.def ? Math.hypot(a.def.cvi ?? 0, a.def.cva ?? 0) : 0;
+    return {
+      id, transform: a.t, mean, sd: sd > 1e-9 ? sd : 1,
+      plausible: (a.def?.plausible ?? a.x?.plausible ?? [-Infinity, Infinity]) as [number, number],
+      ...(a.def?.noiseSd !== undefined ? { noiseSd: a.def.noiseSd } : a.x?.noiseSd !== undefined ? { noiseSd: a.x.noiseSd } : cv > 0 ? { noiseCvPct: cv } : {}),
+    };
+  });
+  if (!stat.has('age') || !stat.has('sex')) {
+    throw new InputError(`${cohort.file}: cohort has no '${!stat.has('age') ? 'age' : 'sex'}' rows`, ['  every participant needs age (years) and sex (0 = male, 1 = female) rows, e.g. at time 0']);
+  }
+  const statics: StaticVar[] = [...stat.entries()].sort(([a], [b]) => (STATIC_CORE.indexOf(b) - STATIC_CORE.indexOf(a)) || a.localeCompare(b)).map(([id, a]) => {
+    const { mean, sd } = meanSd(a);
+    return { id, mean, sd: sd > 1e-9 ? sd : 1 };
+  });
+  const exposures: ExposureCode[] = [...expo.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([code, levels]) => {
+    levels.sort((a, b) => a - b);
+    const q = levels.length ? levels[Math.min(levels.length - 1, Math.floor(0.95 * levels.length))]! : 1;
+    return { code, scale: q > 0 ? q : 1 };
+  });
+  return { version: 1, measured, statics, exposures, timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
+}
+
+/** Turn one cohort subject into a History (visits = distinct measurement days). */
+export function subjectHistory(spec: TokenizerSpec, s: CohortSubject, extra: readonly ExtraVariable[] = []): History {
+  const extraMap = new Map(extra.map((x) => [x.id, x] as const));
+  const mIndex = new Map(spec.measured.map((v, i) => [v.id, i] as const));
+  const sIndex = new Map(spec.statics.map((v, i) => [v.id, i] as const));
+  const statics = new Float64Array(spec.statics.length).fill(NaN);
+  const byDay = new Map<number, Float64Array>();
+  const expo = new Map<string, { day: number; level: number }[]>();
+  for (const e of s.events) {
+    const c = classify(e.code, extraMap);
+    if (c.kind === 'exposure') {
+      let a = expo.get(c.id);
+      if (!a) expo.set(c.id, (a = []));
+      a.push({ day: e.time, level: Number.isFinite(e.value) ? e.value : 0 });
+    } else if (c.kind === 'static') {
+      const i = sIndex.get(c.id);
+      if (i !== undefined && Number.isNaN(statics[i]!)) statics[i] = e.value;
+    } else if (c.kind === 'measured') {
+      const i = mIndex.get(c.id);
+      if (i === undefined || !Number.isFinite(e.value)) continue;
+      let row = byDay.get(e.time);
+      if (!row) byDay.set(e.time, (row = new Float64Array(spec.measured.length).fill(NaN)));
+      row[i] = e.value;
+    }
+  }
+  const days = [...byDay.keys()].sort((a, b) => a - b);
+  const t0 = days.length ? days[0]! : 0;
+  const visits = days.map((d) => ({ day: d - t0, values: byDay.get(d)! }));
+  const byCode = new Map<string, { day: number; level: number }[]>();
+  for (const [code, pts] of expo) byCode.set(code, pts.map((p) => ({ day: p.day - t0, level: p.level })).sort((a, b) => a.day - b.day));
+  return { id: s.id, statics, visits, exposures: { byCode } };
+}
+
+/** Exposure level in force at `day` and years since that level started. */
+export function exposureAt(points: readonly { day: number; level: number }[] | undefined, day: number): { level: number; yearsOn: number } {
+  if (!points) return { level: 0, yearsOn: 0 };
+  let level = 0;
+  let since = day;
+  for (const p of points) {
+    if (p.day > day) break;
+    if (p.level !== level) { since = p.day; level = p.level; }
+  }
+  return { level, yearsOn: level === 0 ? 0 : (day - since) / 365.25 };
+}
+
+function writeTime(out: Float32Array, off: number, day: number, periods: readonly number[]): void {
+  for (let p = 0; p < periods.length; p++) {
+    const w = (2 * Math.PI * day) / periods[p]!;
+    out[off + 2 * p] = Math.sin(w);
+    out[off + 2 * p + 1] = Math.cos(w);
+  }
+  out[off + 2 * periods.length] = day / 365.25;
+}
+
+/**
+ * Write token features for one visit into out[off .. off + dim).
+ * `values` natural units (NaN = missing), `nextDay` the query time (undefined = no query).
+ */
+export function writeToken(
+  spec: TokenizerSpec, out: Float32Array, off: number,
+  statics: Float64Array, day: number, values: ArrayLike<number>, nextDay: number | undefined, exposures: ExposureTimeline,
+): void {
+  const L = featureLayout(spec);
+  const o = L.offsets;
+  for (let v = 0; v < L.V; v++) {
+    const x = values[v]!;
+    if (Number.isFinite(x)) {
+      out[off + o.values + v] = normalise(spec.measured[v]!, x);
+      out[off + o.mask + v] = 1;
+    } else {
+      out[off + o.values + v] = 0;
+      out[off + o.mask + v] = 0;
+    }
+  }
+  for (let s = 0; s < L.S; s++) {
+    const x = statics[s]!;
+    const d = spec.statics[s]!;
+    out[off + o.statics + s] = Number.isFinite(x) ? (x - d.mean) / d.sd : 0;
+  }
+  writeTime(out, off + o.time, day, spec.timePeriods);
+  if (nextDay === undefined) {
+    for (let i = o.qtime; i < L.dim; i++) out[off + i] = 0;
+    return;
+  }
+  writeTime(out, off + o.qtime, nextDay, spec.timePeriods);
+  out[off + o.qdt] = (nextDay - day) / 365.25;
+  out[off + o.hasQuery] = 1;
+  for (let e = 0; e < L.E; e++) {
+    const x = spec.exposures[e]!;
+    const { level, yearsOn } = exposureAt(exposures.byCode.get(x.code), nextDay);
+    out[off + o.expo + e] = level / x.scale;
+    out[off + o.expo + L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
+  }
+}
+
+/** Encoded training sequences, padded to blockSize. */
+export interface EncodedSet {
+  readonly n: number;
+  readonly T: number;
+  readonly dim: number;
+  readonly V: number;
+  /** [n, T, dim] features. */
+  readonly x: Float32Array;
+  /** [n, T, V] normalised targets (next visit). */
+  readonly y: Float32Array;
+  /** [n, T, V] 1 where the target is observed. */
+  readonly m: Float32Array;
+  /** Number of real tokens (visits with a next visit). */
+  readonly tokens: number;
+  readonly subjects: string[];
+}
+
+/**
+ * Encode histories into fixed-length windows of `T` tokens (longer histories are cut into
+ * consecutive windows; every window keeps absolute time since baseline).
+ */
+export function encodeHistories(spec: TokenizerSpec, hs: readonly History[], T: number): EncodedSet {
+  const L = featureLayout(spec);
+  const windows: { h: History; start: number; len: number }[] = [];
+  for (const h of hs) {
+    const nv = h.visits.length;
+    if (nv < 2) continue;
+    for (let s = 0; s < nv - 1; s += T) windows.push({ h, start: s, len: Math.min(T, nv - 1 - s) });
+  }
+  const n = windows.length;
+  const x = new Float32Array(n * T * L.dim);
+  const y = new Float32Array(n * T * L.V);
+  const m = new Float32Array(n * T * L.V);
+  let tokens = 0;
+  windows.forEach((w, b) => {
+    for (let t = 0; t < w.len; t++) {
+      const i = w.start + t;
+      const cur = w.h.visits[i]!;
+      const nxt = w.h.visits[i + 1]!;
+      writeToken(spec, x, (b * T + t) * L.dim, w.h.statics, cur.day, cur.values, nxt.day, w.h.exposures);
+      for (let v = 0; v < L.V; v++) {
+        const val = nxt.values[v]!;
+        if (Number.isFinite(val)) {
+          y[(b * T + t) * L.V + v] = normalise(spec.measured[v]!, val);
+          m[(b * T + t) * L.V + v] = 1;
+        }
+      }
+      tokens++;
+    }
+  });
+  return { n, T, dim: L.dim, V: L.V, x, y, m, tokens, subjects: windows.map((w) => w.h.id) };
+}

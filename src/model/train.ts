@@ -1,0 +1,414 @@
+/**
+ * Training: a flat procedure in the nanoGPT manner. Read the cohort, fit the tokeniser,
+ * split BY PARTICIPANT into train and validation, then loop: batches -> forward -> mixture NLL
+ * -> gradients -> global-norm clipping -> AdamW with linear warm-up and cosine decay. The
+ * validation loss after every epoch drives early stopping and the best weights are kept.
+ * Everything needed to resume (weights, optimiser moments, step, schedule) is saved each epoch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { Rng, hashString, Purpose } from '../core/rng.js';
+import { ENGINE_VERSION } from '../core/version.js';
+import { readCohort, type Cohort } from './cohort.js';
+import {
+  fitTokenizer, subjectHistory, encodeHistories, featureLayout,
+  type EncodedSet, type ExtraVariable, type TokenizerSpec, type History,
+} from './tokenizer.js';
+import {
+  DEFAULT_ARCH, initParams, newVariable, forward, mixtureNll, paramCount, isDecayed, validateConfig, disposeParams,
+  type ModelConfig, type Params,
+} from './transformer.js';
+import {
+  saveWeights, saveManifest, saveTrainState, loadTrainState, loadCheckpoint, catalogHash, MANIFEST_FORMAT,
+  type Manifest, type TrainingMetrics, type TrainingSummary,
+} from './checkpoint.js';
+import { writeModelCard } from './card.js';
+
+export interface TrainSettings {
+  readonly dModel: number;
+  readonly nLayers: number;
+  readonly nHeads: number;
+  readonly mlpRatio: number;
+  readonly nMix: number;
+  readonly blockSize: number;
+  readonly batchSize: number;
+  /** Peak learning rate after warm-up. */
+  readonly lr: number;
+  /** Learning rate at the end of the cosine decay. */
+  readonly minLr: number;
+  readonly warmupSteps: number;
+  /** Decoupled (AdamW) weight decay on matrices. */
+  readonly weightDecay: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  /** Clip the global gradient norm to this. */
+  readonly clipNorm: number;
+  readonly epochs: number;
+  /** Wall-time budget; training stops cleanly (best weights saved) when it is spent. */
+  readonly maxMinutes: number;
+  /** Share of participants held out for validation. */
+  readonly valFraction: number;
+  /** Stop after this many epochs without a validation improvement of at least minDelta. */
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly seed: number;
+}
+
+export const DEFAULT_TRAIN: TrainSettings = {
+  ...DEFAULT_ARCH,
+  batchSize: 64,
+  lr: 2e-3,
+  minLr: 1e-4,
+  warmupSteps: 100,
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.99,
+  clipNorm: 1.0,
+  epochs: 30,
+  maxMinutes: 60,
+  valFraction: 0.1,
+  patience: 4,
+  minDelta: 1e-3,
+  seed: 1,
+};
+
+/** Merge user settings (from --config and flags) into the defaults; unknown or bad keys name themselves. */
+export function resolveSettings(user: Record<string, unknown>, source = 'config'): TrainSettings {
+  const out: Record<string, number> = { ...DEFAULT_TRAIN };
+  for (const [k, v] of Object.entries(user)) {
+    if (v === undefined) continue;
+    if (!(k in DEFAULT_TRAIN)) {
+      throw new InputError(`${source}: unknown training setting '${k}'`, [`  known settings: ${Object.keys(DEFAULT_TRAIN).join(', ')}`]);
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new InputError(`${source}: setting '${k}' must be a non-negative number. Received: ${k}=${JSON.stringify(v)}`);
+    }
+    out[k] = v;
+  }
+  const s = out as unknown as TrainSettings;
+  for (const k of ['dModel', 'nLayers', 'nHeads', 'mlpRatio', 'nMix', 'blockSize', 'batchSize', 'epochs'] as const) {
+    if (!Number.isInteger(s[k]) || s[k] < 1) throw new InputError(`${source}: setting '${k}' must be a positive integer. Received: ${k}=${s[k]}`);
+  }
+  if (s.dModel % s.nHeads !== 0) throw new InputError(`${source}: dModel must be divisible by nHeads. Received: dModel=${s.dModel}, nHeads=${s.nHeads}`);
+  if (s.valFraction <= 0 || s.valFraction >= 1) throw new InputError(`${source}: valFraction must be between 0 and 1 (exclusive). Received: ${s.valFraction}`);
+  if (s.beta1 >= 1 || s.beta2 >= 1) throw new InputError(`${source}: beta1 and beta2 must be below 1`);
+  return s;
+}
+
+export interface ProgressEvent {
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly loss: number;
+  readonly valLoss?: number;
+  readonly lr: number;
+  readonly tokensPerSecond: number;
+  readonly elapsedSeconds: number;
+  readonly etaSeconds: number;
+  readonly phase: 'start' | 'step' | 'epoch' | 'done';
+  readonly message?: string;
+}
+
+export interface TrainOptions {
+  readonly cohort: string | Cohort;
+  readonly outDir: string;
+  readonly settings?: Partial<TrainSettings>;
+  readonly resume?: boolean;
+  readonly extraVariables?: readonly ExtraVariable[];
+  readonly backend?: string;
+  readonly onProgress?: (e: ProgressEvent) => void;
+}
+
+export interface TrainResult {
+  readonly outDir: string;
+  readonly manifest: Manifest;
+  readonly params: Params;
+}
+
+/** Deterministic participant-level split: a subject is in validation when its hash falls below valFraction. */
+export function isValidationSubject(id: string, seed: number, valFraction: number): boolean {
+  return new Rng(seed, hashString(id), Purpose.cohort).uniform() < valFraction;
+}
+
+/** Learning rate at a step: linear warm-up, then cosine decay from lr to minLr over totalSteps. */
+export function learningRate(step: number, s: Pick<TrainSettings, 'lr' | 'minLr' | 'warmupSteps'>, totalSteps: number): number {
+  if (step < s.warmupSteps) return (s.lr * (step + 1)) / s.warmupSteps;
+  if (step >= totalSteps) return s.minLr;
+  const ratio = (step - s.warmupSteps) / Math.max(1, totalSteps - s.warmupSteps);
+  return s.minLr + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (s.lr - s.minLr);
+}
+
+function sliceBatch(set: EncodedSet, idx: readonly number[], T: number): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D } {
+  const B = idx.length;
+  const F = set.dim, V = set.V;
+  const x = new Float32Array(B * T * F);
+  const y = new Float32Array(B * T * V);
+  const m = new Float32Array(B * T * V);
+  idx.forEach((s, b) => {
+    x.set(set.x.subarray(s * set.T * F, s * set.T * F + T * F), b * T * F);
+    y.set(set.y.subarray(s * set.T * V, s * set.T * V + T * V), b * T * V);
+    m.set(set.m.subarray(s * set.T * V, s * set.T * V + T * V), b * T * V);
+  });
+  return { x: tf.tensor3d(x, [B, T, F]), y: tf.tensor3d(y, [B, T, V]), m: tf.tensor3d(m, [B, T, V]) };
+}
+
+/** Mean validation NLL per observed value (weighted over batches by observed count). */
+export function evaluateLoss(p: Params, c: ModelConfig, set: EncodedSet, batchSize = 256): number {
+  let tot = 0, cnt = 0;
+  for (let s = 0; s < set.n; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, set.n - s) }, (_, i) => s + i);
+    const { x, y, m } = sliceBatch(set, idx, set.T);
+    const [l, n] = tf.tidy(() => {
+      const loss = mixtureNll(forward(p, c, x), y, m, c);
+      return [loss.dataSync()[0]!, m.sum().dataSync()[0]!];
+    });
+    x.dispose(); y.dispose(); m.dispose();
+    tot += l * n; cnt += n;
+  }
+  return cnt ? tot / cnt : NaN;
+}
+
+function cloneParams(p: Params): Params {
+  const out: Params = new Map();
+  for (const [k, v] of p) out.set(k, newVariable(v.clone(), false, 'copy:' + k));
+  return out;
+}
+
+function copyInto(dst: Params, src: Params): void {
+  for (const [k, v] of src) dst.get(k)!.assign(v);
+}
+
+function zerosLike(p: Params, tag: string): Params {
+  const out: Params = new Map();
+  for (const [k, v] of p) out.set(k, newVariable(tf.zerosLike(v), false, `${tag}:${k}`));
+  return out;
+}
+
+async function sha256File(file: string): Promise<string> {
+  return createHash('sha256').update(await readFile(file)).digest('hex');
+}
+
+/** Build the model config for a tokeniser and settings. */
+export function modelConfigFor(spec: TokenizerSpec, s: Pick<TrainSettings, 'dModel' | 'nLayers' | 'nHeads' | 'mlpRatio' | 'nMix' | 'blockSize'>): ModelConfig {
+  const L = featureLayout(spec);
+  return { inputDim: L.dim, nVars: L.V, dModel: s.dModel, nLayers: s.nLayers, nHeads: s.nHeads, mlpRatio: s.mlpRatio, nMix: s.nMix, blockSize: s.blockSize };
+}
+
+/** Train a model on a long-format cohort and write a checkpoint folder. */
+export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
+  const cohortFile = typeof opts.cohort === 'string' ? opts.cohort : opts.cohort.file;
+  const cohort = typeof opts.cohort === 'string' ? await readCohort(opts.cohort) : opts.cohort;
+  await mkdir(opts.outDir, { recursive: true });
+
+  // On resume, settings, tokeniser and architecture come from the checkpoint (nanoGPT: force model_args back).
+  let resumed: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
+  let resumeState: Awaited<ReturnType<typeof loadTrainState>>;
+  if (opts.resume) {
+    if (!existsSync(join(opts.outDir, 'train-state.json'))) {
+      throw new InputError(`${opts.outDir}: nothing to resume (no train-state.json)`, ['  hint: run without --resume to start training into this folder']);
+    }
+    resumed = await loadCheckpoint(opts.outDir);
+    resumeState = await loadTrainState(opts.outDir);
+  }
+  const s = resumed
+    ? resolveSettings({ ...(resumed.manifest.train as Record<string, unknown>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
+    : resolveSettings(opts.settings ?? {});
+  const spec = resumed ? resumed.manifest.tokenizer : fitTokenizer(cohort, opts.extraVariables);
+
+  const trainH: History[] = [];
+  const valH: History[] = [];
+  for (const subj of cohort.subjects) {
+    const h = subjectHistory(spec, subj, opts.extraVariables);
+    (isValidationSubject(subj.id, s.seed, s.valFraction) ? valH : trainH).push(h);
+  }
+  const maxVisits = Math.max(2, ...cohort.subjects.length ? [...trainH, ...valH].map((h) => h.visits.length) : [2]);
+  const T = Math.min(s.blockSize, maxVisits - 1);
+  const train = encodeHistories(spec, trainH, T);
+  const val = encodeHistories(spec, valH, T);
+  if (train.n === 0) throw new InputError(`${cohortFile}: no participant in the training split has two or more visits`, ['  the model learns from visit-to-visit changes: each participant needs at least two measurement days']);
+  if (val.n === 0) throw new InputError(`${cohortFile}: the validation split is empty (${cohort.subjects.length} participants, valFraction ${s.valFraction})`, ['  hint: use a larger cohort or raise valFraction in --config']);
+
+  const c = modelConfigFor(spec, s);
+  validateConfig(c);
+  const params = resumed ? resumed.params : initParams(c, s.seed);
+  const mAdam = zerosLike(params, 'adam-m');
+  const vAdam = zerosLike(params, 'adam-v');
+  const best = cloneParams(params);
+  let step = 0, epoch = 0, bestVal = Infinity, badEpochs = 0, elapsedBefore = 0;
+  let history: TrainingMetrics['history'][number][] = [];
+  if (resumeState) {
+    for (const [k, v] of mAdam) { const t = resumeState.tensors.get('m:' + k); if (t) v.assign(tf.tensor(t.data, t.shape)); }
+    for (const [k, v] of vAdam) { const t = resumeState.tensors.get('v:' + k); if (t) v.assign(tf.tensor(t.data, t.shape)); }
+    for (const [k, v] of best) { const t = resumeState.tensors.get('best:' + k); if (t) v.assign(tf.tensor(t.data, t.shape)); }
+    ({ step, epoch, bestValLoss: bestVal, badEpochs } = resumeState.state);
+    elapsedBefore = resumeState.state.elapsedSeconds;
+    history = [...resumeState.state.history];
+  }
+
+  const stepsPerEpoch = Math.ceil(train.n / s.batchSize);
+  let totalSteps = s.epochs * stepsPerEpoch;
+  const maxSeconds = s.maxMinutes * 60;
+  const t0 = performance.now();
+  const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000;
+  const summary: TrainingSummary = {
+    cohortFile: cohortFile.split(/[\\/]/).pop()!,
+    cohortSha256: typeof opts.cohort === 'string' ? await sha256File(opts.cohort) : '',
+    subjects: cohort.subjects.length, trainSubjects: trainH.length, valSubjects: valH.length, events: cohort.nEvents,
+    trainTokens: train.tokens, valTokens: val.tokens,
+  };
+  const emit = opts.onProgress ?? (() => {});
+  emit({ phase: 'start', epoch, epochs: s.epochs, step, totalSteps, loss: NaN, lr: 0, tokensPerSecond: 0, elapsedSeconds: elapsed(), etaSeconds: NaN,
+    message: `${summary.trainSubjects} train / ${summary.valSubjects} validation participants, ${train.tokens} / ${val.tokens} tokens, ${paramCount(params)} parameters, T=${T}` });
+
+  let stoppedBecause = 'completed all epochs';
+  let lastTrainLoss = NaN;
+  let tokensSeen = 0;
+  const tStart = performance.now();
+  const order = Array.from({ length: train.n }, (_, i) => i);
+  const names = [...params.keys()];
+  const varList = names.map((k) => params.get(k)!);
+  let tokensPerSecond = 0;
+
+  outer: while (epoch < s.epochs) {
+    // shuffle windows with a stream keyed by (seed, epoch)
+    const rng = new Rng(s.seed, epoch, Purpose.cohort);
+    for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j]!, order[i]!]; }
+    let epochLoss = 0, epochCount = 0;
+    for (let b = 0; b < stepsPerEpoch; b++) {
+      const idx = order.slice(b * s.batchSize, (b + 1) * s.batchSize);
+      const batch = sliceBatch(train, idx, T);
+      const lr = learningRate(step, s, totalSteps);
+      const { value, grads } = tf.variableGrads(() => mixtureNll(forward(params, c, batch.x), batch.y, batch.m, c), varList);
+      const loss = value.dataSync()[0]!;
+      const gnorm = tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]!));
+      const scale = gnorm > s.clipNorm ? s.clipNorm / (gnorm + 1e-6) : 1;
+      const t = step + 1;
+      const bc1 = 1 - Math.pow(s.beta1, t), bc2 = 1 - Math.pow(s.beta2, t);
+      tf.tidy(() => {
+        for (const k of names) {
+          const p = params.get(k)!;
+          const g = tf.mul(grads[p.name]!, scale);
+          const m = mAdam.get(k)!, v = vAdam.get(k)!;
+          m.assign(tf.add(tf.mul(m, s.beta1), tf.mul(g, 1 - s.beta1)));
+          v.assign(tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2)));
+          const upd = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), 1e-8));
+          let next = tf.sub(p, tf.mul(upd, lr));
+          if (isDecayed(k)) next = tf.sub(next, tf.mul(p, lr * s.weightDecay));
+          p.assign(next);
+        }
+      });
+      tf.dispose([value, batch.x, batch.y, batch.m]);
+      tf.dispose(grads);
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); lower lr in --config`);
+      const ntok = idx.reduce((a, i) => a + countTokens(train, i), 0);
+      tokensSeen += ntok;
+      epochLoss += loss; epochCount++;
+      step++;
+      const sec = (performance.now() - tStart) / 1000;
+      tokensPerSecond = tokensSeen / Math.max(sec, 1e-9);
+      if (step === Math.min(20, stepsPerEpoch) + (resumeState ? resumeState.state.step : 0) && !resumeState) {
+        // re-plan the cosine schedule to the wall-time budget
+        const secPerStep = sec / 20;
+        totalSteps = Math.max(s.warmupSteps + 1, Math.min(s.epochs * stepsPerEpoch, Math.floor(maxSeconds / secPerStep * 0.97)));
+      }
+      const secPerStep = sec / Math.max(1, step - (resumeState?.state.step ?? 0));
+      emit({ phase: 'step', epoch, epochs: s.epochs, step, totalSteps, loss, lr, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: Math.max(0, (Math.min(totalSteps, s.epochs * stepsPerEpoch) - step) * secPerStep) });
+      if (elapsed() >= maxSeconds) { stoppedBecause = `wall-time budget of ${s.maxMinutes} min reached`; epoch++; lastTrainLoss = epochLoss / epochCount; await endEpoch(); break outer; }
+    }
+    epoch++;
+    lastTrainLoss = epochLoss / epochCount;
+    if (await endEpoch()) break;
+  }
+
+  async function endEpoch(): Promise<boolean> {
+    const valLoss = evaluateLoss(params, c, val);
+    history.push({ epoch, step, trainLoss: lastTrainLoss, valLoss, seconds: elapsed() });
+    let stop = false;
+    if (valLoss < bestVal - s.minDelta) { bestVal = valLoss; badEpochs = 0; copyInto(best, params); }
+    else if (valLoss < bestVal) { bestVal = valLoss; copyInto(best, params); badEpochs++; }
+    else badEpochs++;
+    if (badEpochs >= s.patience) { stoppedBecause = `early stopping: no validation improvement > ${s.minDelta} for ${s.patience} epochs`; stop = true; }
+    emit({ phase: 'epoch', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, valLoss, lr: learningRate(step, s, totalSteps), tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: NaN });
+    // save current weights (for resume) and state every epoch
+    await saveWeights(opts.outDir, params);
+    await saveTrainState(opts.outDir, { step, epoch, bestValLoss: bestVal, badEpochs, elapsedSeconds: elapsed(), history }, mAdam, vAdam, best);
+    await saveManifest(opts.outDir, buildManifest(valLoss));
+    return stop;
+  }
+
+  function buildManifest(valLoss: number): Manifest {
+    return {
+      format: MANIFEST_FORMAT, created: new Date().toISOString(), engineVersion: ENGINE_VERSION, backend: opts.backend ?? tf.getBackend(),
+      config: c, train: { ...s }, tokenizer: spec, catalogSha256: catalogHash(), data: summary, paramCount: paramCount(params),
+      metrics: { epochs: epoch, steps: step, wallSeconds: Math.round(elapsed()), tokensPerSecond: Math.round(tokensPerSecond), trainLoss: lastTrainLoss, valLoss, bestValLoss: bestVal, stoppedBecause, history },
+    };
+  }
+
+  // final: the best weights become the checkpoint
+  copyInto(params, best);
+  const finalVal = evaluateLoss(params, c, val);
+  const manifest = buildManifest(finalVal);
+  await saveWeights(opts.outDir, params);
+  await saveManifest(opts.outDir, manifest);
+  await saveTrainState(opts.outDir, { step, epoch, bestValLoss: bestVal, badEpochs, elapsedSeconds: elapsed(), history }, mAdam, vAdam, best);
+  await writeFile(join(opts.outDir, 'model-card.md'), writeModelCard(manifest));
+  emit({ phase: 'done', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, valLoss: finalVal, lr: 0, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: 0, message: stoppedBecause });
+  disposeParams(mAdam); disposeParams(vAdam); disposeParams(best);
+  return { outDir: opts.outDir, manifest, params };
+}
+
+function countTokens(set: EncodedSet, i: number): number {
+  // a token is real when it has a query (hasQuery feature) -- count rows with any observed target
+  let n = 0;
+  for (let t = 0; t < set.T; t++) {
+    const base = (i * set.T + t) * set.V;
+    for (let v = 0; v < set.V; v++) if (set.m[base + v]) { n++; break; }
+  }
+  return n;
+}
+
+function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {
+  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, ...rest } = s as TrainSettings;
+  return rest;
+}
+
+/** Read a --config JSON file of training settings. */
+export async function readTrainConfig(file: string): Promise<Partial<TrainSettings>> {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: cannot read training config (${e instanceof Error ? e.message : String(e)})`, ['  expected a JSON object such as {"dModel": 64, "nLayers": 2, "epochs": 20}']);
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError(`${file}: training config must be a JSON object`);
+  resolveSettings(obj as Record<string, unknown>, file);
+  return obj as Partial<TrainSettings>;
+}
+
+/** Read a --catalog JSON file: extra variables accepted in a user's cohort. */
+export async function readExtraCatalog(file: string): Promise<ExtraVariable[]> {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(`${file}: cannot read catalog file (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const arr = Array.isArray(obj) ? obj : (obj as { variables?: unknown }).variables;
+  if (!Array.isArray(arr)) throw new InputError(`${file}: expected a JSON array of variables (or {"variables": [...]})`);
+  return arr.map((v, i) => {
+    const o = v as Record<string, unknown>;
+    if (typeof o.id !== 'string' || !o.id) throw new InputError(`${file}: variables[${i}].id must be a non-empty string`);
+    if (o.transform !== undefined && !['identity', 'log', 'logit100'].includes(o.transform as string)) {
+      throw new InputError(`${file}: variables[${i}].transform must be identity, log or logit100. Received: ${JSON.stringify(o.transform)}`);
+    }
+    if (o.plausible !== undefined && !(Array.isArray(o.plausible) && o.plausible.length === 2 && o.plausible.every((x) => typeof x === 'number'))) {
+      throw new InputError(`${file}: variables[${i}].plausible must be [low, high]`);
+    }
+    return { id: o.id, transform: o.transform as ExtraVariable['transform'], plausible: o.plausible as [number, number] | undefined, noiseSd: typeof o.noiseSd === 'number' ? o.noiseSd : undefined, static: o.static === true };
+  });
+}

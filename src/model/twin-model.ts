@@ -1,0 +1,195 @@
+/**
+ * A loaded checkpoint plus the two things one asks of it:
+ *   - predictive distributions for the next visit of known histories (evaluation, forecasting);
+ *   - autoregressive rollouts of many twins at once with the key/value cache (simulation).
+ *
+ * Sampling: each twin draws from its own keyed stream (passed in), in a fixed order (visit by
+ * visit, variable by variable: one uniform for the mixture component, one normal), so results
+ * do not depend on which other twins share the batch, and the same twin under two arms uses
+ * the same draws (paired counterfactuals).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../core/rng.js';
+import { loadCheckpoint, type Manifest } from './checkpoint.js';
+import { featureLayout, writeToken, denormalise, type ExposureTimeline, type TokenizerSpec } from './tokenizer.js';
+import { forward, forwardStep, KVCache, disposeParams, MIN_SD, type ModelConfig, type Params } from './transformer.js';
+
+/** Mixture parameters for a set of predictions: arrays of length n * V * K. */
+export interface MixtureArrays {
+  readonly n: number;
+  readonly V: number;
+  readonly K: number;
+  readonly w: Float32Array;
+  readonly mu: Float32Array;
+  readonly sd: Float32Array;
+}
+
+export interface RolloutRequest {
+  /** Natural-unit statics per twin: [n][S] aligned with tokenizer.statics (NaN = unknown). */
+  readonly statics: readonly Float64Array[];
+  /** Natural-unit values at the first visit: [n][V] aligned with tokenizer.measured (NaN = missing). */
+  readonly initial: readonly Float64Array[];
+  /** Visit days, first = 0 (the initial values). */
+  readonly visitDays: readonly number[];
+  /** Exposure timeline (shared by every twin of an arm, or one per twin). */
+  readonly exposures: ExposureTimeline | readonly ExposureTimeline[];
+  /** One stream per twin. */
+  readonly rngs: readonly Rng[];
+  /** Use the key/value cache (default true); false re-runs the whole prefix each step (tests, benchmarks). */
+  readonly cache?: boolean;
+}
+
+/** Draw one value (normalised scale) from a K-component mixture at offset `o`. */
+export function sampleMixture(m: MixtureArrays, o: number, rng: Rng): number {
+  const u = rng.uniform();
+  const z = rng.normal();
+  let acc = 0;
+  let k = 0;
+  for (; k < m.K - 1; k++) {
+    acc += m.w[o + k]!;
+    if (u < acc) break;
+  }
+  return m.mu[o + k]! + m.sd[o + k]! * z;
+}
+
+/** Mixture CDF on the normalised scale. */
+export function mixtureCdf(m: MixtureArrays, o: number, y: number): number {
+  let p = 0;
+  for (let k = 0; k < m.K; k++) p += m.w[o + k]! * normalCdf((y - m.mu[o + k]!) / m.sd[o + k]!);
+  return p;
+}
+
+export function mixtureMean(m: MixtureArrays, o: number): number {
+  let s = 0;
+  for (let k = 0; k < m.K; k++) s += m.w[o + k]! * m.mu[o + k]!;
+  return s;
+}
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf approximation, |error| < 1.5e-7). */
+export function normalCdf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x) / Math.SQRT2);
+  const y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
+  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+export class TwinModel {
+  readonly config: ModelConfig;
+  readonly tokenizer: TokenizerSpec;
+  private readonly dim: number;
+
+  constructor(readonly manifest: Manifest, readonly params: Params, readonly hash: string, readonly dir = '') {
+    this.config = manifest.config;
+    this.tokenizer = manifest.tokenizer;
+    this.dim = featureLayout(this.tokenizer).dim;
+  }
+
+  static async load(dir: string): Promise<TwinModel> {
+    const ck = await loadCheckpoint(dir);
+    return new TwinModel(ck.manifest, ck.params, ck.hash, dir);
+  }
+
+  dispose(): void {
+    disposeParams(this.params);
+  }
+
+  /**
+   * Head outputs -> mixture arrays (weights, means, SDs). Read back once and finished in plain
+   * JS: the same maths as mixtureParams (softmax; softplus + MIN_SD) without three tensor slices.
+   */
+  private readMixture(out: tf.Tensor): MixtureArrays {
+    const c = this.config;
+    const K = c.nMix;
+    const raw = out.dataSync() as Float32Array;
+    const n = raw.length / (c.nVars * 3 * K);
+    const cells = n * c.nVars;
+    const w = new Float32Array(cells * K), mu = new Float32Array(cells * K), sd = new Float32Array(cells * K);
+    for (let j = 0; j < cells; j++) {
+      const o = j * 3 * K, q = j * K;
+      let mx = -Infinity;
+      for (let k = 0; k < K; k++) mx = Math.max(mx, raw[o + k]!);
+      let tot = 0;
+      for (let k = 0; k < K; k++) { const e = Math.exp(raw[o + k]! - mx); w[q + k] = e; tot += e; }
+      for (let k = 0; k < K; k++) {
+        w[q + k] = w[q + k]! / tot;
+        mu[q + k] = raw[o + K + k]!;
+        const r = raw[o + 2 * K + k]!;
+        sd[q + k] = (r > 20 ? r : Math.log1p(Math.exp(r))) + MIN_SD;
+      }
+    }
+    return { n, V: c.nVars, K, w, mu, sd };
+  }
+
+  /** Full (uncached) forward over token features [B, T, F] -> mixtures for every position. */
+  predict(x: Float32Array, B: number, T: number): MixtureArrays {
+    const xt = tf.tensor3d(x, [B, T, this.dim]);
+    const out = tf.tidy(() => forward(this.params, this.config, xt));
+    const r = this.readMixture(out);
+    tf.dispose([xt, out]);
+    return r;
+  }
+
+  /**
+   * Roll out n twins over the visit days. Returns natural-unit values per measured variable:
+   * values[v][twin * nVisits + visit]; visit 0 is the initial values as given.
+   */
+  rollout(req: RolloutRequest): Float64Array[] {
+    const spec = this.tokenizer;
+    const V = spec.measured.length;
+    const n = req.initial.length;
+    const days = req.visitDays;
+    const nv = days.length;
+    const F = this.dim;
+    if (req.statics.length !== n || req.rngs.length !== n) throw new RangeError(`rollout: statics (${req.statics.length}), initial (${n}) and rngs (${req.rngs.length}) must have one entry per twin`);
+    if (nv < 1 || days[0] !== 0) throw new RangeError(`rollout: visitDays must start at day 0. Received: ${days.slice(0, 3).join(', ')}`);
+    const out = Array.from({ length: V }, () => new Float64Array(n * nv).fill(NaN));
+    const cur = req.initial.map((r) => Float64Array.from(r));
+    for (let i = 0; i < n; i++) for (let v = 0; v < V; v++) out[v]![i * nv] = cur[i]![v]!;
+    const expo = (i: number): ExposureTimeline => (Array.isArray(req.exposures) ? (req.exposures as ExposureTimeline[])[i]! : (req.exposures as ExposureTimeline));
+    const useCache = req.cache !== false;
+    const history: Float32Array[] = []; // token features per step, [n, F] each (uncached mode and cache re-priming)
+    const cache = new KVCache();
+    const block = this.config.blockSize;
+    try {
+      for (let s = 0; s < nv - 1; s++) {
+        const x = new Float32Array(n * F);
+        for (let i = 0; i < n; i++) writeToken(spec, x, i * F, req.statics[i]!, days[s]!, cur[i]!, days[s + 1]!, expo(i));
+        history.push(x);
+        let mix: MixtureArrays;
+        if (useCache) {
+          if (cache.length >= block) {
+            // context full: restart the cache from the most recent half-block of tokens
+            cache.dispose();
+            const keep = history.slice(-Math.floor(block / 2) - 1, -1);
+            for (const h of keep) { const t = tf.tensor3d(h, [n, 1, F]); forwardStep(this.params, this.config, t, cache).dispose(); t.dispose(); }
+          }
+          const xt = tf.tensor3d(x, [n, 1, F]);
+          const o = forwardStep(this.params, this.config, xt, cache);
+          mix = this.readMixture(o);
+          tf.dispose([xt, o]);
+        } else {
+          const win = history.slice(-block);
+          const T = win.length;
+          const full = new Float32Array(n * T * F);
+          for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) full.set(win[t]!.subarray(i * F, (i + 1) * F), (i * T + t) * F);
+          const xt = tf.tensor3d(full, [n, T, F]);
+          const o = tf.tidy(() => forward(this.params, this.config, xt).slice([0, T - 1, 0], [n, 1, -1]));
+          mix = this.readMixture(o);
+          tf.dispose([xt, o]);
+        }
+        for (let i = 0; i < n; i++) {
+          const rng = req.rngs[i]!;
+          const row = cur[i]!;
+          for (let v = 0; v < V; v++) {
+            const z = sampleMixture(mix, (i * V + v) * mix.K, rng);
+            const val = denormalise(spec.measured[v]!, z);
+            row[v] = val;
+            out[v]![i * nv + s + 1] = val;
+          }
+        }
+      }
+    } finally {
+      cache.dispose();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,603 @@
+/**
+ * Intervention -> effect channels of the reference world.
+ *
+ * Each intervention of an arm becomes, for each twin, a sparse vector of steady-state effects at
+ * full adherence on named channels (energy intake, SBP, log-LDL, HbA1c points, intakes ...).
+ * The simulator scales them every week by the twin's adherence and the intervention's time
+ * profile (start, stop, waning) and passes them through each system's kinetics. Effects that
+ * depend on the person (baseline BP, HbA1c, sodium intake, salt sensitivity, statin response)
+ * are computed here once per twin and intervention.
+ *
+ * Every published figure carries its source. "unverified" marks a figure recalled from the
+ * literature but not seen in a stored copy when this was written; "modelling choice" marks a
+ * value with no published anchor. docs/reference-world.md tables them all.
+ */
+import type { DietIntervention, DrugIntervention, ExerciseIntervention, Intervention } from '../../trial-dsl/spec.js';
+import { findDrug, perWeek, type DietPattern } from '../interventions.js';
+
+export const CH = {
+  eiAbs: 0, // energy intake change, kcal/day
+  eiFrac: 1, // energy intake change, fraction of baseline intake (appetite drugs, fasting)
+  eeEx: 2, // exercise energy expenditure, kcal/day
+  sbp: 3, // direct SBP effect, mmHg (not via weight)
+  dbp: 4,
+  lnLdl: 5, // multiplicative LDL effects (drugs, sterols), log scale
+  ldl: 6, // additive LDL effects, mg/dL
+  hdl: 7,
+  lnTg: 8,
+  tg: 9,
+  a1c: 10, // direct HbA1c effect at steady state, percentage points
+  hr: 11, // resting heart rate, bpm
+  lnCrp: 12,
+  steps: 13,
+  mvpa: 14,
+  sleep: 15, // hours/night
+  alcohol: 16, // drinks/day
+  na: 17, // sodium intake change, mg/day
+  k: 18, // potassium intake change, mg/day
+  fibre: 19, // g/day
+  sfa: 20, // %E
+  mufa: 21,
+  pufa: 22,
+  fat: 23,
+  protein: 24,
+  chol: 25, // dietary cholesterol change, mg/day
+  lnPpgr: 26,
+  shannon: 27,
+  lnButyrate: 28,
+  lnPrevotella: 29,
+  sleepEff: 30,
+  lnHrv: 31,
+  egfr: 32,
+  lnInsulin: 33,
+  quit: 34, // smoking cessation (probability of quitting by full adherence)
+  lnAlt: 35,
+  a1cWeightScale: 36, // unused placeholder kept at zero: weight -> HbA1c handled in the simulator
+} as const;
+export const NCH = 37;
+
+/** Per-twin context the effect builder needs (baseline values and heterogeneity). */
+export interface TwinContext {
+  sex: number;
+  age: number;
+  weight: number;
+  sbp0: number;
+  a1c0: number;
+  ldl0: number;
+  na0: number;
+  k0: number;
+  fibre0: number;
+  sfa0: number;
+  mufa0: number;
+  pufa0: number;
+  fat0: number;
+  protein0: number;
+  chol0: number;
+  sleep0: number;
+  steps0: number;
+  alcohol0: number;
+  energy0: number; // maintenance energy intake (model), kcal/day
+  onStatin: number;
+  smoker: number;
+  /** Multiplier of the sodium -> BP slope (log-normal, between-person heterogeneity). */
+  saltSens: number;
+  /** Multiplier of statin/LDL-drug percentage effects. */
+  ldlResp: number;
+  /** Multiplier of BP drug effects. */
+  bpResp: number;
+  /** Multiplier of appetite (GLP-1) effects. */
+  appetiteResp: number;
+  /** Multiplier of glycaemic drug effects. */
+  glyResp: number;
+}
+
+export type Effect = Map<number, number>;
+
+function add(e: Effect, ch: number, v: number): void {
+  if (v !== 0 && Number.isFinite(v)) e.set(ch, (e.get(ch) ?? 0) + v);
+}
+
+const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
+
+/** 0 at SBP <= 120, 1 at >= 140: how "hypertensive" a baseline SBP is (for BP-status-dependent effects). */
+function htGrade(sbp: number): number {
+  return clamp((sbp - 120) / 20, 0, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sodium and potassium
+
+/**
+ * SBP/DBP per -100 mmol/day sodium: hypertensive -5.8/-2.5, normotensive -2.3/-1.4 mmHg
+ * (Cutler JA et al. Am J Clin Nutr 1997;65(2 Suppl):643S-651S PMID:9022560; consistent with the
+ * -5.8 mmHg per -100 mmol of He FJ et al. BMJ 2013;346:f1325 doi:10.1136/bmj.f1325).
+ * On a DASH background the sodium effect is about half (DASH-Sodium: high->low sodium -6.7 on
+ * control vs -3.0 mmHg on DASH; Sacks FM et al. NEJM 2001;344:3-10 doi:10.1056/NEJM200101043440101).
+ */
+function sodiumEffect(e: Effect, c: TwinContext, dNaMg: number, onDash: boolean): void {
+  const mmol = dNaMg / 23;
+  const g = htGrade(c.sbp0);
+  const sSlope = (2.3 + (5.8 - 2.3) * g) / 100;
+  const dSlope = (1.4 + (2.5 - 1.4) * g) / 100;
+  // older people respond more (Huang 2020 BMJ doi:10.1136/bmj.m315, abstract); +1%/year over 45: modelling choice
+  const ageF = clamp(1 + 0.01 * (c.age - 45), 0.7, 1.4);
+  const dash = onDash ? 0.45 : 1;
+  add(e, CH.sbp, sSlope * mmol * c.saltSens * ageF * dash);
+  add(e, CH.dbp, dSlope * mmol * c.saltSens * ageF * dash);
+  add(e, CH.na, dNaMg);
+}
+
+/**
+ * Potassium: increased intake lowered SBP by 3.49 and DBP by 1.96 mmHg overall, 5.32/3.1 in
+ * hypertension, for roughly +1,800 mg/day (Aburto NJ et al. BMJ 2013;346:f1378
+ * doi:10.1136/bmj.f1378; figures recalled, unverified). Linear per mg, capped at +3,000 mg.
+ */
+function potassiumEffect(e: Effect, c: TwinContext, dKMg: number): void {
+  const g = htGrade(c.sbp0);
+  const k = clamp(dKMg, -3000, 3000) / 1800;
+  add(e, CH.sbp, -(2.0 + 3.3 * g) * k);
+  add(e, CH.dbp, -(1.0 + 2.1 * g) * k);
+  add(e, CH.k, dKMg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diet patterns: target intakes (modelling choices describing each pattern's usual prescription)
+
+interface PatternDef {
+  sfa?: number;
+  mufa?: number;
+  pufa?: number;
+  fat?: number;
+  protein?: number;
+  fibre?: number;
+  chol?: number;
+  k?: number;
+  /** Direct SBP effect by BP status [normotensive, hypertensive] not explained by the nutrients modelled. */
+  sbp?: [number, number];
+  dbp?: [number, number];
+  ppgr?: number; // relative change
+  shannon?: number;
+  prevotella?: number; // relative change
+  a1c?: number; // in type 2 diabetes, points
+}
+
+/**
+ * DASH (Appel LJ et al. NEJM 1997;336:1117-24 doi:10.1056/NEJM199704173361601): SBP/DBP -5.5/-3.0
+ * overall, -11.4/-5.5 in hypertension, -3.5/-2.1 without (figures recalled, unverified); the
+ * DASH menu is ~27 %E fat, 6 %E SFA, 150 mg cholesterol, ~30 g fibre, ~4,700 mg potassium.
+ * Its BP effect is applied directly (it includes the potassium and fibre it provides), so the
+ * potassium change of a DASH pattern does not add a separate BP effect.
+ */
+const PATTERNS: Record<DietPattern, PatternDef> = {
+  usual: {},
+  dash: { fat: 27, sfa: 6, mufa: 12, pufa: 8, chol: 150, fibre: 30, k: 4400, protein: 18, sbp: [-3.5, -11.4], dbp: [-2.1, -5.5], shannon: 0.1 },
+  // Mediterranean: high MUFA (olive oil), nuts, fibre; BP effect about -1.5/-0.9 mmHg (modelling choice).
+  mediterranean: { fat: 37, sfa: 9, mufa: 19, pufa: 7, fibre: 27, chol: 220, sbp: [-1.5, -2.5], dbp: [-0.9, -1.5], shannon: 0.15 },
+  // Low-carbohydrate: carbohydrate ~25 %E; HbA1c -0.3 in type 2 diabetes at 6 months (modelling choice).
+  low_carb: { fat: 50, sfa: 15, mufa: 20, pufa: 10, protein: 25, fibre: 15, chol: 450, a1c: -0.3, ppgr: -0.35 },
+  low_fat: { fat: 22, sfa: 7, mufa: 8, pufa: 5, fibre: 22, chol: 200 },
+  vegan: { fat: 25, sfa: 5, mufa: 9, pufa: 9, protein: 14, fibre: 40, chol: 0, k: 3800, shannon: 0.2, prevotella: 0.8, sbp: [-1.5, -3], dbp: [-1, -2] },
+  vegetarian: { fat: 29, sfa: 8, mufa: 10, pufa: 8, protein: 15, fibre: 30, chol: 150, shannon: 0.15, prevotella: 0.5, sbp: [-1, -2], dbp: [-0.7, -1.3] },
+  // Personalised postprandial-response diet: lower PPGR (Zeevi D et al. Cell 2015;163:1079-94
+  // doi:10.1016/j.cell.2015.11.001); size -30% is a modelling choice.
+  personalised_ppgr: { ppgr: -0.3, a1c: -0.1 },
+};
+
+/**
+ * Fat quality -> lipids, Mensink 2016 (WHO; coefficients in Maki KC et al. Adv Nutr 2018;9:688-700,
+ * PMC6247292 Table 2). Per 1 %E of SFA replaced by carbohydrate / cis-MUFA / cis-PUFA (mmol/L):
+ * LDL -0.033 / -0.042 / -0.055; HDL -0.010 / -0.002 / -0.005; TG +0.011 / -0.004 / -0.010.
+ * With carbohydrate as the reference nutrient (carbohydrate absorbs the rest of the energy):
+ * per +1 %E SFA: LDL +0.033, HDL +0.010, TG -0.011; per +1 %E MUFA: LDL -0.009, HDL +0.008,
+ * TG -0.015; per +1 %E PUFA: LDL -0.022, HDL +0.005, TG -0.021.
+ */
+function fatQuality(e: Effect, dS: number, dM: number, dP: number): void {
+  add(e, CH.ldl, 38.67 * (0.033 * dS - 0.009 * dM - 0.022 * dP));
+  add(e, CH.hdl, 38.67 * (0.01 * dS + 0.008 * dM + 0.005 * dP));
+  add(e, CH.tg, 88.57 * (-0.011 * dS - 0.015 * dM - 0.021 * dP));
+  add(e, CH.sfa, dS);
+  add(e, CH.mufa, dM);
+  add(e, CH.pufa, dP);
+}
+
+/**
+ * Dietary cholesterol -> total cholesterol, saturating (physiology.md C3.4; attributed to Hopkins
+ * PN, Am J Clin Nutr 1992;55:1060-70, attribution unverified): dTC (mmol/L) =
+ * 1.22 exp(-0.00384 x0)(1 - exp(-0.00136 x)), x added mg/day on baseline x0. Applied with the same
+ * form for reductions; 90% of the TC change is LDL (modelling choice).
+ */
+function dietaryCholesterol(e: Effect, x0: number, dx: number): void {
+  const dtc = 1.22 * Math.exp(-0.00384 * Math.max(0, dx < 0 ? x0 + dx : x0)) * (1 - Math.exp(-0.00136 * Math.abs(dx)));
+  add(e, CH.ldl, Math.sign(dx) * 0.9 * 38.67 * dtc);
+  add(e, CH.chol, dx);
+}
+
+/**
+ * Soluble fibre -> LDL: -0.057 mmol/L per g/day (95% CI -0.070 to -0.044), valid 2-10 g/day
+ * (Brown L et al. Am J Clin Nutr 1999;69:30-42 doi:10.1093/ajcn/69.1.30). Soluble share of total
+ * dietary fibre ~0.3 (physiology.md B, unverified); psyllium ~0.7 soluble (modelling choice).
+ */
+function solubleFibre(e: Effect, grams: number): void {
+  add(e, CH.ldl, -0.057 * 38.67 * clamp(grams, -10, 10));
+}
+
+/** Microbiome response to added fibre: Shannon +0.01 per g, butyrate producers +2% relative per g (modelling choices). */
+function fibreMicrobiome(e: Effect, dFibre: number): void {
+  add(e, CH.shannon, 0.01 * dFibre);
+  add(e, CH.lnButyrate, 0.02 * dFibre);
+  add(e, CH.fibre, dFibre);
+}
+
+function dietEffect(iv: DietIntervention, c: TwinContext): Effect {
+  const e: Effect = new Map();
+  const p = PATTERNS[iv.pattern ?? 'usual'];
+  const onDash = iv.pattern === 'dash';
+  // fat quality
+  const sfa = iv.sfaPct ?? p.sfa ?? c.sfa0;
+  const mufa = iv.mufaPct ?? p.mufa ?? c.mufa0;
+  const pufa = iv.pufaPct ?? p.pufa ?? c.pufa0;
+  fatQuality(e, sfa - c.sfa0, mufa - c.mufa0, pufa - c.pufa0);
+  const fat = iv.fatPct ?? p.fat ?? (iv.carbPct !== undefined ? 100 - iv.carbPct - (iv.proteinPct ?? c.protein0) : c.fat0);
+  add(e, CH.fat, fat - c.fat0);
+  add(e, CH.protein, (iv.proteinPct ?? p.protein ?? c.protein0) - c.protein0);
+  // nuts: LDL -4.8 mg/dL per 28 g serving (Del Gobbo LC et al. Am J Clin Nutr 2015;102:1347-56
+  // doi:10.3945/ajcn.115.110965; recalled, unverified)
+  if (iv.nutsG) add(e, CH.ldl, (-4.8 * iv.nutsG) / 28);
+  if (iv.oliveOilG) fatQuality(e, 0, (iv.oliveOilG * 9 * 0.73) / (c.energy0 / 100), 0); // olive oil ~73% MUFA
+  // cholesterol, eggs (~186 mg cholesterol per large egg, USDA FoodData Central; recalled)
+  let dChol = (iv.cholesterolMg ?? p.chol ?? c.chol0) - c.chol0;
+  if (iv.eggsPerDay) dChol = (iv.cholesterolMg ?? c.chol0) + 186 * iv.eggsPerDay - c.chol0;
+  dietaryCholesterol(e, c.chol0, dChol);
+  // fibre
+  const dFibre = (iv.fibreG ?? p.fibre ?? c.fibre0) - c.fibre0;
+  solubleFibre(e, 0.3 * dFibre + (iv.betaGlucanG ?? 0));
+  fibreMicrobiome(e, dFibre + (iv.betaGlucanG ?? 0));
+  // sodium, potassium
+  let dNa = 0;
+  if (iv.sodiumMg !== undefined) dNa = iv.sodiumMg - c.na0;
+  else if (iv.sodiumChangeMg !== undefined) dNa = iv.sodiumChangeMg;
+  let dK = (iv.potassiumMg ?? p.k ?? c.k0) - c.k0;
+  if (iv.saltSubstituteKclPct) {
+    // ~75% of sodium is from salt added in cooking/at table where substitutes are used (modelling
+    // choice); KCl replaces NaCl mole for mole (39.1 mg K per 23 mg Na)
+    const replaced = c.na0 * 0.75 * (iv.saltSubstituteKclPct / 100);
+    dNa -= replaced;
+    dK += (replaced / 23) * 39.1;
+  }
+  if (dNa !== 0) sodiumEffect(e, c, dNa, onDash);
+  if (onDash) add(e, CH.k, dK);
+  else if (dK !== 0) potassiumEffect(e, c, dK);
+  // pattern BP effect not explained by the above
+  if (p.sbp) add(e, CH.sbp, p.sbp[0] + (p.sbp[1] - p.sbp[0]) * htGrade(c.sbp0));
+  if (p.dbp) add(e, CH.dbp, p.dbp[0] + (p.dbp[1] - p.dbp[0]) * htGrade(c.sbp0));
+  if (p.ppgr) add(e, CH.lnPpgr, Math.log(1 + p.ppgr));
+  if (p.shannon) add(e, CH.shannon, p.shannon);
+  if (p.prevotella) add(e, CH.lnPrevotella, Math.log(1 + p.prevotella));
+  if (p.a1c) add(e, CH.a1c, p.a1c * clamp((c.a1c0 - 5.5) / 2, 0, 1.5));
+  // carbohydrate share moves the post-prandial response: -1% PPGR per -1 %E carbohydrate (modelling choice)
+  const dCarb = -(fat - c.fat0) - ((iv.proteinPct ?? p.protein ?? c.protein0) - c.protein0);
+  add(e, CH.lnPpgr, 0.01 * dCarb);
+  // energy
+  if (iv.energyChangeKcal) add(e, CH.eiAbs, iv.energyChangeKcal);
+  if (iv.totalDietReplacementKcal) add(e, CH.eiAbs, iv.totalDietReplacementKcal - c.energy0);
+  if (iv.fasting) {
+    // Fasting regimens act through energy intake (modelling choices): time-restricted eating
+    // about -200 kcal/day; alternate-day fasting ~25% average restriction; 5:2 two days at 25%
+    // of needs ~ -21%.
+    if (iv.fasting.regimen === 'time_restricted') add(e, CH.eiAbs, -200 * clamp((16 - (iv.fasting.windowHours ?? 8)) / 8 + 0.5, 0.25, 1.5));
+    else if (iv.fasting.regimen === 'alternate_day') add(e, CH.eiFrac, -0.25);
+    else add(e, CH.eiFrac, -0.21);
+  }
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drugs
+
+/** Daily dose in the drug's unit. */
+function dailyDose(iv: DrugIntervention): number {
+  return (iv.dose * perWeek(iv.frequency)) / 7;
+}
+
+/**
+ * Statins: % LDL reduction log-linear in dose (Law MR, Wald NJ, Rudnicka AR. BMJ 2003;326:1423
+ * doi:10.1136/bmj.326.7404.1423): atorvastatin 37% at 10 mg, rosuvastatin 38% at 5 mg,
+ * simvastatin 27% at 10 mg, pravastatin 20% at 10 mg; +6/+5/+5/+4.5 points per doubling
+ * (atorva 43/49/55, rosuva 43/48/53, simva 32/37/42, prava 24/29 at the doubled doses).
+ */
+const STATIN: Record<string, [number, number, number]> = {
+  atorvastatin: [10, 37, 6],
+  rosuvastatin: [5, 38, 5],
+  simvastatin: [10, 27, 5],
+  pravastatin: [10, 20, 4.5],
+};
+
+/**
+ * Blood-pressure drugs at standard dose, placebo-adjusted at a pre-treatment BP of 154/97
+ * (Law MR, Wald NJ, Morris JK, Jordan RE. BMJ 2003;326:1427 doi:10.1136/bmj.326.7404.1427;
+ * recalled, unverified): thiazide 8.8/4.4, beta-blocker 9.2/6.7, ACE inhibitor 8.5/4.7, ARB 10.3/5.7,
+ * CCB 8.8/5.9 mmHg; half standard dose gives ~80% of the effect (same source), modelled as
+ * -20% per halving; effects are smaller at lower pre-treatment BP (same source): scaled by
+ * (SBP0 - 90)/64, clamped 0.3-1.5. Spironolactone 25-50 mg in resistant hypertension: home SBP
+ * -8.7 mmHg vs placebo (Williams B et al. PATHWAY-2, Lancet 2015;386:2059-68
+ * doi:10.1016/S0140-6736(15)00257-3; recalled, unverified).
+ */
+const BP_CLASS: Record<string, [number, number]> = {
+  thiazide: [8.8, 4.4],
+  beta_blocker: [9.2, 6.7],
+  ace_inhibitor: [8.5, 4.7],
+  arb: [10.3, 5.7],
+  ccb: [8.8, 5.9],
+  mra: [8.7, 4.5],
+};
+/** Standard daily doses used for the dose scaling (usual maintenance doses, FDA labels). */
+const STD_DOSE: Record<string, number> = {
+  amlodipine: 5, chlorthalidone: 25, hydrochlorothiazide: 25, indapamide: 1.5, losartan: 50, irbesartan: 150,
+  lisinopril: 10, bisoprolol: 5, spironolactone: 25,
+};
+
+/**
+ * GLP-1 and GIP/GLP-1 agonists: placebo-subtracted % weight loss as an Emax function of dose
+ * (weekly-equivalent mg for weekly drugs, daily mg for daily ones). Anchors: semaglutide 2.4 mg
+ * -12.4% at 68 weeks (STEP 1, Wilding JPH et al. NEJM 2021;384:989-1002
+ * doi:10.1056/NEJMoa2032183); tirzepatide 5/10/15 mg -11.9/-16.4/-17.8% at 72 weeks (SURMOUNT-1,
+ * Jastreboff AM et al. NEJM 2022;387:205-16 doi:10.1056/NEJMoa2206038, minus placebo -3.1%);
+ * liraglutide 3 mg -5.4% at 56 weeks (SCALE, Pi-Sunyer X et al. NEJM 2015;373:11-22
+ * doi:10.1056/NEJMoa1411892; recalled, unverified); oral semaglutide 14 mg ~ -6% (modelling
+ * choice). STEP 1 and SURMOUNT-1 are benchmark trials: comparisons mirroring them are in-sample.
+ * [Emax %, ED50, direct HbA1c effect in type 2 diabetes at full Emax, points]
+ * Direct HbA1c (beyond weight): semaglutide 1 mg -1.5 vs placebo in SUSTAIN 1 (Sorli C et al.
+ * Lancet Diabetes Endocrinol 2017;5:251-60 doi:10.1016/S2213-8587(17)30013-X; recalled,
+ * unverified), tirzepatide ~ -2.0 (modelling choice), part of which the weight route supplies.
+ */
+const INCRETIN: Record<string, [number, number, number]> = {
+  semaglutide: [16, 0.7, 1.2],
+  oral_semaglutide: [9, 7, 1.0],
+  liraglutide: [9, 2, 1.0],
+  tirzepatide: [23.5, 4.8, 1.6],
+};
+/**
+ * Placebo-subtracted weight fraction -> intake reduction fraction: the Hall model needs a larger
+ * intake cut than the weight fraction at 68-72 weeks because weight is still approaching its
+ * plateau; 1.3 reproduces the semaglutide anchor at 68 weeks in this model at full adherence (derived by running the model; in-sample for STEP 1).
+ */
+export const INCRETIN_INTAKE_FACTOR = 1.3;
+
+function drugEffect(iv: DrugIntervention, c: TwinContext): Effect {
+  const e: Effect = new Map();
+  const def = findDrug(iv.drug);
+  if (!def) return e;
+  const dd = dailyDose(iv);
+  switch (def.class) {
+    case 'statin': {
+      const [d0, p0, s] = STATIN[def.name] ?? [10, 30, 5];
+      const pct = clamp(p0 + s * Math.log2(dd / d0), 5, 65) * c.ldlResp;
+      add(e, CH.lnLdl, Math.log(1 - clamp(pct, 0, 80) / 100));
+      // hs-CRP falls ~ 15-35% on statins (modelling choice, -20%)
+      add(e, CH.lnCrp, Math.log(0.8));
+      break;
+    }
+    case 'ezetimibe':
+      // LDL -18.6% as monotherapy (Pandor A et al. J Intern Med 2009;265:568-80
+      // doi:10.1111/j.1365-2796.2008.02062.x; recalled, unverified), multiplicative with statins.
+      add(e, CH.lnLdl, Math.log(1 - 0.186 * c.ldlResp));
+      break;
+    case 'pcsk9_antibody': {
+      // Evolocumab LDL -59% (FOURIER, Sabatine MS et al. NEJM 2017;376:1713-22
+      // doi:10.1056/NEJMoa1615664); alirocumab 75 mg ~ -45%, 150 mg ~ -58% (ODYSSEY programme;
+      // recalled, unverified). Emax on the two-weekly dose, Emax 65%, ED50 30 mg.
+      const d2w = (iv.dose * perWeek(iv.frequency)) * 2;
+      const pct = (65 * d2w) / (30 + d2w) * (def.name === 'alirocumab' ? 0.92 : 1);
+      add(e, CH.lnLdl, Math.log(1 - clamp(pct * c.ldlResp, 0, 85) / 100));
+      break;
+    }
+    case 'sirna_pcsk9':
+      // Inclisiran LDL -52% / -50% time-adjusted (ORION-10/11, Ray KK et al. NEJM 2020;382:1507-19
+      // doi:10.1056/NEJMoa1912387).
+      add(e, CH.lnLdl, Math.log(1 - 0.51 * c.ldlResp));
+      break;
+    case 'bempedoic_acid':
+      // LDL -18.1% placebo-corrected on statins (CLEAR Harmony, Ray KK et al. NEJM 2019;380:1022-32
+      // doi:10.1056/NEJMoa1803917); ~ -25% without a statin (recalled, unverified).
+      add(e, CH.lnLdl, Math.log(1 - (c.onStatin ? 0.181 : 0.25) * c.ldlResp));
+      break;
+    case 'omega3': {
+      // TG -20 to -30% at 4 g/day (Skulas-Ray AC et al. Circulation 2019;140:e673-91
+      // doi:10.1161/CIR.0000000000000709); icosapent ethyl 4 g -19.7% vs placebo (REDUCE-IT,
+      // Bhatt DL et al. NEJM 2019;380:11-22 doi:10.1056/NEJMoa1812792): -5.5% per g/day, capped at 4 g.
+      add(e, CH.lnTg, Math.log(1 - 0.055 * clamp(dd, 0, 4)));
+      break;
+    }
+    case 'biguanide': {
+      // Metformin monotherapy HbA1c -1.12 (0.92-1.32) vs placebo (Hirst JA et al. Diabetes Care
+      // 2012;35:446-54 doi:10.2337/dc11-1465), higher doses more; +0.5 point more per +1 point
+      // baseline HbA1c (Sherifali D et al. Diabetes Care 2010;33:1859-64 doi:10.2337/dc09-1727).
+      // Dose shape Emax with ED50 500 mg normalised to 1.12 at 2,000 mg (modelling choice).
+      const eDose = (1.12 * (dd / (dd + 500))) / (2000 / 2500);
+      add(e, CH.a1c, -glyEffect(eDose, c));
+      // Metformin weight -2.1 kg vs placebo in the DPP (Knowler WC et al. NEJM 2002;346:393-403
+      // doi:10.1056/NEJMoa012512): intake -50 kcal/day (modelling choice reproducing that size).
+      add(e, CH.eiAbs, -50);
+      add(e, CH.lnInsulin, Math.log(0.9));
+      break;
+    }
+    case 'glp1':
+    case 'glp1_gip': {
+      const [emax, ed50, a1cMax] = INCRETIN[def.name] ?? [12, 1, 1];
+      const dose = def.frequency === 'weekly' ? iv.dose * perWeek(iv.frequency) : dd;
+      const frac = dose / (ed50 + dose);
+      add(e, CH.eiFrac, -((emax / 100) * frac * INCRETIN_INTAKE_FACTOR * c.appetiteResp));
+      add(e, CH.a1c, -glyEffect(a1cMax * frac, c));
+      add(e, CH.lnInsulin, Math.log(0.85));
+      add(e, CH.lnPpgr, Math.log(0.7));
+      break;
+    }
+    case 'sglt2':
+      // SGLT2 inhibitors: HbA1c ~ -0.6 (modelling choice near Zaccardi F et al. Diabetes Obes Metab
+      // 2016;18:783-94 doi:10.1111/dom.12670, recalled), SBP/DBP -4/-1.6 mmHg (Baker WL et al.
+      // J Am Soc Hypertens 2014;8:262-75 doi:10.1016/j.jash.2014.01.007, recalled, unverified);
+      // urinary glucose loss ~60-80 g/day in diabetes ~ 250 kcal/day, less without (modelling
+      // choice); initial eGFR dip ~ -3 mL/min (modelling choice).
+      add(e, CH.a1c, -glyEffect(0.6, c));
+      add(e, CH.sbp, -4);
+      add(e, CH.dbp, -1.6);
+      add(e, CH.eeEx, 250 * clamp((c.a1c0 - 5) / 3, 0.3, 1.5));
+      add(e, CH.egfr, -3);
+      break;
+    default: {
+      const bp = BP_CLASS[def.class];
+      if (!bp) break;
+      const std = STD_DOSE[def.name] ?? def.doses[Math.min(1, def.doses.length - 1)];
+      const doseF = clamp(1 + 0.32 * Math.log2(dd / std), 0.4, 1.4);
+      const baseF = clamp((c.sbp0 - 90) / 64, 0.3, 1.5);
+      add(e, CH.sbp, -bp[0] * doseF * baseF * c.bpResp);
+      add(e, CH.dbp, -bp[1] * doseF * baseF * c.bpResp);
+      // Beta-blockers lower resting heart rate ~10 bpm (modelling choice).
+      if (def.class === 'beta_blocker') add(e, CH.hr, -10 * doseF);
+    }
+  }
+  return e;
+}
+
+/** Baseline-dependent glycaemic drug effect: E + 0.5 x (HbA1c0 - 8) (Sherifali 2010), small but not zero near normoglycaemia. */
+function glyEffect(eClass: number, c: TwinContext): number {
+  const e = (eClass + 0.5 * (c.a1c0 - 8)) * c.glyResp;
+  return Math.max(e, 0.08 * Math.max(0, c.a1c0 - 4.5) * eClass);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exercise
+
+/** MET by intensity (Ainsworth BE et al. Med Sci Sports Exerc 2011;43:1575-81 doi:10.1249/MSS.0b013e31821ece12; typical values). */
+const MET = { light: 3, moderate: 4.5, vigorous: 7 } as const;
+
+/**
+ * Exercise and BP (Cornelissen VA, Smart NA. J Am Heart Assoc 2013;2:e004473
+ * doi:10.1161/JAHA.112.004473): endurance -0.75 (normotensive) / -2.1 (pre-hypertensive) /
+ * -8.3 mmHg (hypertensive) SBP and -1.1/-1.7/-5.2 DBP; dynamic resistance -1.8/-3.2; isometric
+ * -10.9/-6.2; combined SBP n.s., DBP -2.2. Scaled by minutes/150 (modelling choice, capped 1.33).
+ * HbA1c in type 2 diabetes -0.36 at <= 150 and -0.89 at > 150 min/week (Umpierre D et al.
+ * JAMA 2011;305:1790-9 doi:10.1001/jama.2011.576). HDL +0.032 mmol/L and weight/waist via the
+ * energy balance (Cornelissen VA, Fagard RH. Hypertension 2005;46:667-75).
+ */
+function exerciseEffect(iv: ExerciseIntervention, c: TwinContext): Effect {
+  const e: Effect = new Map();
+  const minutes = iv.minutesPerWeek ?? (iv.sessionsPerWeek ? iv.sessionsPerWeek * (iv.type === 'isometric_handgrip' ? 12 : 45) : iv.stepsPerDay ? 0 : 150);
+  const dose = clamp(minutes / 150, 0, 1.33);
+  const met = MET[iv.intensity] + (iv.type === 'hiit' ? 2 : 0);
+  const sbpStatus = c.sbp0 >= 140 ? 2 : c.sbp0 >= 120 ? 1 : 0;
+  const endS = [-0.75, -2.1, -8.3][sbpStatus];
+  const endD = [-1.1, -1.7, -5.2][sbpStatus];
+  let s = 0;
+  let d = 0;
+  switch (iv.type) {
+    case 'aerobic': case 'walking': case 'hiit': case 'physical_activity_programme':
+      s = endS; d = endD; break;
+    case 'resistance':
+      s = -1.8; d = -3.2; break;
+    case 'combined':
+      s = 0.5 * endS; d = -2.2; break;
+    case 'isometric_handgrip':
+      s = -10.9; d = -6.2; break;
+    case 'tai_chi': case 'yoga':
+      s = 0.6 * endS; d = 0.6 * endD; break; // modelling choice
+  }
+  const bpDose = iv.type === 'isometric_handgrip' ? 1 : dose;
+  add(e, CH.sbp, s * bpDose);
+  add(e, CH.dbp, d * bpDose);
+  // energy cost: kcal/min = MET x 3.5 x kg / 200 (ACSM metabolic equation); net of resting (MET - 1)
+  const stepMinutes = iv.stepsPerDay ? (Math.max(0, iv.stepsPerDay - c.steps0) / 100) * 7 : 0; // ~100 steps/min walking
+  const totalMin = (iv.type === 'isometric_handgrip' ? 0 : minutes) + stepMinutes;
+  add(e, CH.eeEx, ((met - 1) * 3.5 * c.weight) / 200 * totalMin / 7);
+  // HbA1c: Umpierre dose groups, scaled by glycaemic status (full effect at HbA1c >= 7.5%)
+  const a1cT2d = totalMin > 150 ? -0.89 : -0.36 * Math.min(1, totalMin / 100);
+  add(e, CH.a1c, a1cT2d * clamp((c.a1c0 - 5.3) / 2.2, 0.05, 1.2));
+  add(e, CH.hdl, 0.032 * 38.67 * Math.min(1, totalMin / 150));
+  add(e, CH.lnInsulin, Math.log(1 - 0.1 * Math.min(1, totalMin / 150)));
+  add(e, CH.mvpa, iv.intensity === 'light' ? 0 : minutes);
+  add(e, CH.steps, iv.stepsPerDay ? Math.max(0, iv.stepsPerDay - c.steps0) : ['walking', 'aerobic', 'physical_activity_programme'].includes(iv.type) ? (minutes * 100) / 7 : 0);
+  // resting HR -0.03 bpm and RMSSD +0.1% per weekly minute (modelling choices), capped
+  add(e, CH.hr, -Math.min(5, 0.03 * totalMin));
+  add(e, CH.lnHrv, Math.min(0.15, 0.001 * totalMin));
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Steady-state effects at full adherence of one intervention for one twin. */
+export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
+  switch (iv.kind) {
+    case 'diet':
+      return dietEffect(iv, c);
+    case 'drug':
+      return drugEffect(iv, c);
+    case 'exercise':
+      return exerciseEffect(iv, c);
+    case 'supplement': {
+      const e: Effect = new Map();
+      switch (iv.supplement) {
+        case 'potassium': potassiumEffect(e, c, iv.dose); break;
+        // Plant sterols/stanols: LDL -6 to -12% over 0.6-3.3 g/day, Emax shape (Ras RT et al.
+        // Br J Nutr 2014;112:214-9 doi:10.1017/S0007114514000750; recalled, unverified): 12% x d/(d+1).
+        case 'plant_sterols': add(e, CH.lnLdl, Math.log(1 - (0.12 * iv.dose) / (iv.dose + 1))); break;
+        case 'psyllium': solubleFibre(e, 0.7 * iv.dose); fibreMicrobiome(e, iv.dose); break;
+        case 'oat_beta_glucan': solubleFibre(e, iv.dose); fibreMicrobiome(e, iv.dose); break;
+        case 'fibre': solubleFibre(e, 0.3 * iv.dose); fibreMicrobiome(e, iv.dose); break;
+        case 'omega3': add(e, CH.lnTg, Math.log(1 - 0.055 * clamp(iv.dose, 0, 4))); break;
+      }
+      return e;
+    }
+    case 'sleep': {
+      const e: Effect = new Map();
+      const ext = iv.extendHours ?? Math.max(0, (iv.targetHours ?? c.sleep0) - c.sleep0);
+      add(e, CH.sleep, ext);
+      // Sleep extension in habitual short sleepers: intake -270 kcal/day for +1.2 h (Tasali E et al.
+      // JAMA Intern Med 2022;182:365-74 doi:10.1001/jamainternmed.2021.8098), i.e. -225 kcal per
+      // hour, only below 7 h baseline; HOMA-IR +0.22 per hour lost (Zuraikat FM et al. Diabetes
+      // Care 2023) used in reverse for insulin (modelling choice: -8% per hour gained).
+      const gain = Math.max(0, Math.min(ext, 7.5 - c.sleep0));
+      add(e, CH.eiAbs, -225 * gain * (c.sleep0 < 7 ? 1 : 0.2));
+      add(e, CH.lnInsulin, Math.log(1 - 0.08 * Math.min(gain, 2)));
+      add(e, CH.sleepEff, -1.5 * ext); // longer time in bed lowers efficiency a little (modelling choice)
+      return e;
+    }
+    case 'behaviour': {
+      const e: Effect = new Map();
+      if (iv.alcoholDrinksPerDay !== undefined && iv.alcoholDrinksPerDay < c.alcohol0) {
+        const red = c.alcohol0 - iv.alcoholDrinksPerDay;
+        add(e, CH.alcohol, -red);
+        // Alcohol reduction: no BP change at <= 2 drinks/day; at >= 6/day halving intake -5.50/-3.97
+        // mmHg (Roerecke M et al. Lancet Public Health 2017;2:e108-20 doi:10.1016/S2468-2667(17)30003-8);
+        // interpolated linearly between 2 and 6 drinks/day (modelling choice, physiology.md C10).
+        const heavy = clamp((c.alcohol0 - 2) / 4, 0, 1);
+        const fracRed = red / c.alcohol0;
+        add(e, CH.sbp, -5.5 * heavy * clamp(fracRed / 0.5, 0, 2));
+        add(e, CH.dbp, -3.97 * heavy * clamp(fracRed / 0.5, 0, 2));
+        // each drink ~ 100 kcal (14 g ethanol x 7 kcal/g); half compensated (modelling choice)
+        add(e, CH.eiAbs, -50 * red);
+        add(e, CH.hdl, -1.0 * red); // alcohol raises HDL (modelling choice, ~1 mg/dL per drink)
+      }
+      if (iv.smokingCessation && c.smoker) {
+        add(e, CH.quit, 0.35); // quit probability at full adherence (modelling choice)
+      }
+      if (iv.sodiumEducation) sodiumEffect(e, c, -0.12 * c.na0, false); // advice alone ~ -12% sodium (modelling choice)
+      return e;
+    }
+    case 'weight_loss': {
+      // Behavioural weight-loss programmes act through energy intake. A target of X kg at 6 months
+      // needs ~ 76 X kcal/day in the Hall model (eventual loss ~ 1 kg per 22 kcal/day, half-time
+      // ~ 1 year: Hall KD et al. Lancet 2011;378:826-37 doi:10.1016/S0140-6736(11)60812-X);
+      // without a target: -150/-300/-450 kcal/day by support intensity (modelling choices).
+      const e: Effect = new Map();
+      const targetKg = iv.targetKg ?? (iv.targetPct !== undefined ? (iv.targetPct / 100) * c.weight : undefined);
+      const deficit = targetKg !== undefined ? Math.min(1000, 76 * targetKg) : { minimal: 150, moderate: 300, intensive: 450 }[iv.support];
+      add(e, CH.eiAbs, -deficit);
+      // programmes add activity: +60 min/week moderate (modelling choice)
+      add(e, CH.eeEx, ((MET.moderate - 1) * 3.5 * c.weight) / 200 * 60 / 7);
+      add(e, CH.mvpa, 60);
+      return e;
+    }
+    case 'placebo':
+      return new Map();
+  }
+}

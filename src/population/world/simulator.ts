@@ -1,0 +1,382 @@
+/**
+ * The reference world: a mechanistic, stochastic simulator of adult physiology built from
+ * published relationships (parameters and sources in effects.ts, here and in
+ * docs/reference-world.md).
+ *
+ * Weekly steps, one twin at a time over typed arrays with per-arm exposure profiles computed
+ * once per call. Per twin: a two-compartment Hall energy-balance model (fat and lean mass,
+ * adaptive thermogenesis) drives weight, BMI, waist and body fat; blood pressure, lipids and
+ * glycaemia respond to the arm's exposures through first-order kinetics and to the weight
+ * change, so weight loss moves BP, lipids and glycaemia together; AR(1) within-person
+ * variation (SBP, mean glucose, energy intake) couples the visits; HbA1c follows mean glucose
+ * with ~6-week kinetics. Between-person heterogeneity (salt sensitivity, LDL-drug response,
+ * BP-drug response, appetite response, adherence propensity), waning adherence, dropout with a
+ * constant hazard and catalog measurement noise make regression to the mean and intention-to-
+ * treat dilution emerge rather than being added.
+ *
+ * Random streams: Purpose.response (heterogeneity, adherence), Purpose.latent (AR innovations),
+ * Purpose.measurement (visit noise), Purpose.dropout (dropout day), each keyed by (seed, twin id),
+ * with the number of draws independent of the arm, so arms are paired counterfactuals and a
+ * twin's trajectory does not depend on its batch.
+ */
+import { Purpose, Rng } from '../../core/rng.js';
+import type { Simulator, SimulationContext, Trajectories, TwinBatch } from '../../core/simulator.js';
+import { ENGINE_VERSION } from '../../core/version.js';
+import type { ArmSpec, ScheduleSpec } from '../../trial-dsl/spec.js';
+import { findDerived, findVariable, VARIABLES } from '../catalog.js';
+import { creatinineFromEgfr, egfrCkdEpi2021, MARGINALS, timeInRange, VAR_INDEX } from '../baseline.js';
+import { measureIndexed } from '../noise.js';
+import { byAge } from '../stats.js';
+import { CH, NCH, interventionEffect, type TwinContext } from './effects.js';
+
+// Hall model constants (Hall KD et al. Lancet 2011;378:826-37 doi:10.1016/S0140-6736(11)60812-X,
+// web appendix; values as in the INSP-RH/bw implementation, physiology.md C9.2).
+const RHO_F = 9440.7; // kcal/kg fat
+const RHO_L = 1816.4; // kcal/kg lean
+const GAMMA_F = 3.107; // kcal/kg/day
+const GAMMA_L = 21.989;
+const ETA_F = 179.25; // kcal/kg
+const ETA_L = 229.45;
+const BETA_TEF = 0.1;
+const BETA_AT = 0.14;
+const TAU_AT = 14; // days
+const FORBES_C = (10.4 * RHO_L) / RHO_F; // kg
+const PAL = 1.5;
+/** Persistent energy gap behind average adult weight gain, ~30 kJ/day ~ 7 kcal/day (Hall 2011). */
+const ENERGY_GAP = 7;
+
+/** Weight -> BP per kg: SBP 1.05, DBP 0.92 mmHg (Neter JE et al. Hypertension 2003;42:878-84 doi:10.1161/01.HYP.0000094221.86888.AE). */
+const SBP_PER_KG = 1.05;
+const DBP_PER_KG = 0.92;
+/** Weight -> lipids per kg lost, lifestyle, 12 months: TG -4.0, LDL -1.28, HDL +0.46 mg/dL (Hasan B et al. JCEM 2020;105:3695-703 doi:10.1210/clinem/dgaa673). */
+const TG_PER_KG = 4.0;
+const LDL_PER_KG = 1.28;
+const HDL_PER_KG = 0.46;
+/** HDL dips during active loss: -0.27 mg/dL per kg while losing vs +0.35 once stable (Dattilo AM, Kris-Etherton PM. AJCN 1992;56:320-8 PMID:1386186). */
+const HDL_ACTIVE_LOSS = 0.73;
+/** Weight -> HbA1c: -0.1 point per kg lost in type 2 diabetes (Gummesson A et al. Diabetes Obes Metab 2017;19:1295-1305 doi:10.1111/dom.12971). */
+const A1C_PER_KG = 0.1;
+
+/** First-order kinetics of direct exposure effects: time constant 1.5 weeks (BP from sodium builds over 1-4 weeks, Huang 2020 BMJ doi:10.1136/bmj.m315; statins near-maximal by ~4 weeks). */
+const K_FAST = 1 - Math.exp(-1 / 1.5);
+/** HbA1c follows mean glucose with ~6-week time constant (physiology.md C5: tau 6-8 weeks, unverified; red-cell lifespan ~ 120 days). */
+const K_A1C = 1 - Math.exp(-1 / 6);
+const K_AT = 1 - Math.exp(-7 / TAU_AT);
+
+// Within-person AR(1) (weekly): SBP rho 0.9, SD 3 mmHg; mean glucose rho 0.98, SD 6 mg/dL without
+// diabetes and 14 with; intake rho 0.9, SD 60 kcal/day. Modelling choices sized so that
+// visit-to-visit SBP autocorrelation (with catalog measurement SD 6.5) falls in 0.4-0.8 and HbA1c
+// tracks mean glucose within person (physiology.md C11).
+const AR_SBP_RHO = 0.9;
+const AR_SBP_SD = 3;
+const AR_G_RHO = 0.98;
+const AR_EI_RHO = 0.9;
+const AR_EI_SD = 60;
+
+export interface ArmProfile {
+  /** Per intervention: weekly profile (on x waning), index w = 0..nWeeks. */
+  readonly g: Float64Array[];
+  readonly adherence: Float64Array;
+}
+
+/** Weekly intended-exposure profile of each intervention of an arm (start, stop, waning). */
+export function armProfile(arm: ArmSpec, durationDays: number, nWeeks: number): ArmProfile {
+  const g = arm.interventions.map((iv) => {
+    const p = new Float64Array(nWeeks + 1);
+    for (let w = 1; w <= nWeeks; w++) {
+      const t = (w - 0.5) * 7;
+      if (t < iv.startDay || t >= iv.stopDay) continue;
+      const span = Math.max(7, Math.min(iv.stopDay, durationDays) - iv.startDay);
+      p[w] = Math.max(0, 1 - iv.adherenceWaning * Math.min(1, (t - iv.startDay) / span));
+    }
+    return p;
+  });
+  return { g, adherence: Float64Array.from(arm.interventions, (iv) => iv.adherence) };
+}
+
+/** Catalog ids measured at some visit (derived endpoints expand to their inputs). */
+export function scheduledVariables(schedule: ScheduleSpec): string[][] {
+  return schedule.visits.map((v) => {
+    const out = new Set<string>();
+    for (const id of v.variables) {
+      const d = findDerived(id);
+      if (d) d.inputs.forEach((x) => out.add(x));
+      else if (findVariable(id)) out.add(id);
+    }
+    return [...out].filter((id) => VAR_INDEX[id] !== undefined);
+  });
+}
+
+const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
+
+function slopePerYear(id: string, sex: number, age: number): number {
+  const m = MARGINALS[id];
+  return byAge(m.mean[sex], age + 0.5) - byAge(m.mean[sex], age - 0.5);
+}
+
+/** Simulate every twin of a batch under one arm. */
+export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: ScheduleSpec, seed: number): Trajectories {
+  const n = batch.ids.length;
+  const visits = schedule.visits;
+  const nV = visits.length;
+  const visitWeek = visits.map((v) => Math.max(0, Math.round(v.day / 7)));
+  const nWeeks = Math.max(1, Math.ceil(schedule.durationDays / 7), ...visitWeek);
+  const visitVars = scheduledVariables(schedule);
+  const visitVarIdx = visitVars.map((vs) => Int32Array.from(vs, (id) => VAR_INDEX[id]));
+  const allVars = [...new Set(visitVars.flat())];
+  const values: Record<string, Float64Array> = {};
+  for (const id of allVars) values[id] = new Float64Array(n * nV).fill(NaN);
+  const outCols = VARIABLES.map((v) => values[v.id]);
+  const dropoutDay = new Float64Array(n);
+  const hazard = schedule.dropout > 0 && schedule.dropout < 1 ? -Math.log(1 - schedule.dropout) / schedule.durationDays : schedule.dropout >= 1 ? Infinity : 0;
+  const prof = armProfile(arm, schedule.durationDays, nWeeks);
+  const K = arm.interventions.length;
+  const col = batch.columns;
+  const get = (id: string, i: number): number => {
+    const c = col[id];
+    return c ? c[i] : NaN;
+  };
+  const truth = new Float64Array(VARIABLES.length);
+  const ch = new Float64Array(NCH);
+  const lag = new Float64Array(NCH);
+  const used = new Uint8Array(NCH);
+  const chIdx: Int32Array[] = new Array(K);
+  const chVal: Float64Array[] = new Array(K);
+  const adh = new Float64Array(K);
+  const I = VAR_INDEX;
+
+  for (let i = 0; i < n; i++) {
+    const id = batch.ids[i];
+    const sex = get('sex', i);
+    const age = get('age', i);
+    const height = get('height', i);
+    const bw0 = get('body_weight', i);
+    const sbp0 = get('sbp', i);
+    const dbp0 = get('dbp', i);
+    const a10 = get('hba1c', i);
+    const diabetes = get('diabetes', i) === 1 || a10 >= 6.5;
+
+    // heterogeneity and adherence (fixed number of draws, then one per intervention)
+    const rr = new Rng(seed, id, Purpose.response);
+    // Salt sensitivity: log-normal, SD 0.5 (modelling choice; BP response to sodium varies widely
+    // between people, physiology.md C1). Statin response SD ~ 10-15 points around the mean (physiology.md
+    // C4, unverified) -> multiplier SD 0.2. Other SDs are modelling choices.
+    const saltSens = Math.exp(0.5 * rr.normal() - 0.125);
+    const ldlResp = clamp(1 + 0.2 * rr.normal(), 0.3, 1.6);
+    const bpResp = clamp(1 + 0.3 * rr.normal(), 0.2, 2);
+    const appetiteResp = clamp(1 + 0.35 * rr.normal(), 0.1, 2.2);
+    const glyResp = clamp(1 + 0.25 * rr.normal(), 0.3, 1.8);
+    const adhZ = rr.normal();
+    const uQuit = rr.uniform();
+    // adherence: arm mean + person propensity (SD 0.15) + intervention-specific (SD 0.1), in [0, 1]
+    const adhExtra = new Float64Array(K);
+    for (let k = 0; k < K; k++) adhExtra[k] = rr.normal();
+
+    // Hall model initial state
+    const bf0 = clamp(get('body_fat_pct', i), 5, 65);
+    const F0 = (bf0 / 100) * bw0;
+    const L0 = bw0 - F0;
+    // Mifflin-St Jeor RMR (Mifflin MD et al. AJCN 1990;51:241-7 doi:10.1093/ajcn/51.2.241)
+    const rmr = 9.99 * bw0 + 6.25 * height - 4.92 * age + (sex === 1 ? -161 : 5);
+    const ei0 = PAL * rmr;
+    const delta = ((1 - BETA_TEF) * PAL - 1) * (rmr / bw0);
+    const Kc = ei0 - GAMMA_F * F0 - GAMMA_L * L0 - delta * bw0;
+
+    const ctx: TwinContext = {
+      sex, age, weight: bw0, sbp0, a1c0: a10, ldl0: get('ldl_c', i),
+      na0: get('sodium_intake', i), k0: get('potassium_intake', i), fibre0: get('fibre_intake', i),
+      sfa0: get('sfa_pct', i), mufa0: get('mufa_pct', i), pufa0: get('pufa_pct', i), fat0: get('fat_pct', i),
+      protein0: get('protein_pct', i), chol0: get('dietary_cholesterol', i), sleep0: get('sleep_duration', i),
+      steps0: get('steps', i), alcohol0: get('alcohol', i), energy0: ei0, onStatin: get('on_statin', i),
+      smoker: get('smoker', i), saltSens, ldlResp, bpResp, appetiteResp, glyResp,
+    };
+    used.fill(0);
+    for (let k = 0; k < K; k++) {
+      const e = interventionEffect(arm.interventions[k], ctx);
+      chIdx[k] = Int32Array.from(e.keys());
+      chVal[k] = Float64Array.from(e.values());
+      for (const c of e.keys()) used[c] = 1;
+      adh[k] = clamp(prof.adherence[k] + 0.15 * adhZ + 0.1 * adhExtra[k], 0, 1);
+    }
+    const usedList: number[] = [];
+    for (let c = 0; c < NCH; c++) if (used[c]) usedList.push(c);
+    lag.fill(0);
+
+    const rl = new Rng(seed, id, Purpose.latent);
+    const rm = new Rng(seed, id, Purpose.measurement);
+    const dd = hazard === 0 ? Infinity : hazard === Infinity ? 0 : new Rng(seed, id, Purpose.dropout).exponential(hazard);
+    dropoutDay[i] = dd > schedule.durationDays ? Infinity : dd;
+
+    // state
+    let F = F0;
+    let L = L0;
+    let AT = 0;
+    const gSd = diabetes ? 14 : 6;
+    let arS = AR_SBP_SD * rl.normal();
+    let arG = gSd * rl.normal();
+    let arEI = AR_EI_SD * rl.normal();
+    const g0 = 28.7 * a10 - 46.7; // ADAG (Nathan DM et al. Diabetes Care 2008;31:1473-8 doi:10.2337/dc08-0545)
+    let a1c = a10;
+    let recentLoss = 0;
+    let prevBW = bw0;
+    const sbpSlope = slopePerYear('sbp', sex, age);
+    const dbpSlope = slopePerYear('dbp', sex, age);
+    const egfrSlope = slopePerYear('egfr', sex, age);
+    // HbA1c drift: +0.006/year without diabetes (baseline generator), ~ +0.1/year with type 2 diabetes
+    // (progressive beta-cell loss, UKPDS; modelling choice)
+    const a1cDrift = diabetes ? 0.1 : 0.006;
+    // participation effect on clinic BP (physiology.md C12: modelling choice, ~ -2.5 mmHg at SBP 140)
+    const part = -2.5 * clamp((sbp0 - 110) / 30, 0, 1.5);
+    const a1cWeightScale = clamp((a10 - 5) / 2, 0.1, 1.5);
+    const sqS = AR_SBP_SD * Math.sqrt(1 - AR_SBP_RHO * AR_SBP_RHO);
+    const sqG = gSd * Math.sqrt(1 - AR_G_RHO * AR_G_RHO);
+    const sqE = AR_EI_SD * Math.sqrt(1 - AR_EI_RHO * AR_EI_RHO);
+    let quit = false;
+    let Gcur = g0 + arG;
+    let v = 0;
+    while (v < nV && visitWeek[v] === 0) {
+      measure(i, v, 0);
+      v++;
+    }
+    for (let w = 1; w <= nWeeks && v < nV; w++) {
+      // exposures this week
+      for (let q = 0; q < usedList.length; q++) ch[usedList[q]] = 0;
+      for (let k = 0; k < K; k++) {
+        const s = adh[k] * prof.g[k][w];
+        if (s === 0) continue;
+        const ci = chIdx[k];
+        const cv = chVal[k];
+        for (let q = 0; q < ci.length; q++) ch[ci[q]] += s * cv[q];
+      }
+      for (let q = 0; q < usedList.length; q++) {
+        const c = usedList[q];
+        lag[c] += (ch[c] - lag[c]) * K_FAST;
+      }
+      if (!quit && ctx.smoker && uQuit < ch[CH.quit]) quit = true;
+      // energy balance (one 7-day step)
+      arEI = AR_EI_RHO * arEI + sqE * rl.normal();
+      const dEI = ch[CH.eiAbs] + ch[CH.eiFrac] * ei0 + arEI + ENERGY_GAP + (quit ? 150 : 0);
+      // smoking cessation: weight +4.7 kg at 12 months (Aubin HJ et al. BMJ 2012;345:e4439
+      // doi:10.1136/bmj.e4439) ~ +150 kcal/day in this model (modelling choice)
+      const ei = ei0 + dEI;
+      AT += (BETA_AT * dEI - AT) * K_AT;
+      const bw = F + L;
+      const p = FORBES_C / (FORBES_C + F);
+      const cEta = (ETA_F / RHO_F) * (1 - p) + (ETA_L / RHO_L) * p;
+      const e = Kc + GAMMA_F * F + GAMMA_L * L + delta * bw + BETA_TEF * dEI + AT + ch[CH.eeEx];
+      const ee = (e + cEta * ei) / (1 + cEta);
+      const imb = ei - ee;
+      F = Math.max(1, F + (7 * (1 - p) * imb) / RHO_F);
+      L += (7 * p * imb) / RHO_L;
+      const bwNew = F + L;
+      recentLoss = recentLoss * 0.875 + (prevBW - bwNew);
+      prevBW = bwNew;
+      // within-person variation
+      arS = AR_SBP_RHO * arS + sqS * rl.normal();
+      arG = AR_G_RHO * arG + sqG * rl.normal();
+      // glycaemia: mean glucose target, HbA1c lags it
+      const kgLost = bw0 - bwNew;
+      const years = (w * 7) / 365.25;
+      const a1cDirect = lag[CH.a1c] - A1C_PER_KG * kgLost * a1cWeightScale + a1cDrift * years;
+      const G = Math.max(70, g0 + 28.7 * a1cDirect + arG);
+      a1c += ((G + 46.7) / 28.7 - a1c) * K_A1C;
+      while (v < nV && visitWeek[v] === w) {
+        Gcur = G;
+        measure(i, v, w);
+        v++;
+      }
+    }
+    // visits beyond the simulated horizon cannot occur (nWeeks covers every visit)
+
+    function measure(ti: number, vi: number, w: number): void {
+      const bw = F + L;
+      const kgLost = bw0 - bw;
+      const years = (w * 7) / 365.25;
+      const G = Gcur;
+      const a1cNow = w === 0 ? a10 : a1c;
+      const tw = w;
+      truth[I.age] = age + years;
+      truth[I.sex] = sex;
+      truth[I.height] = height;
+      truth[I.body_weight] = bw;
+      truth[I.bmi] = (bw / (height * height)) * 10000;
+      // waist ~0.8 cm per kg (modelling choice; exercise trials: -1.2 kg, -2.8 cm, Cornelissen & Fagard 2005)
+      truth[I.waist] = get('waist', ti) - 0.8 * kgLost;
+      truth[I.body_fat_pct] = clamp(bf0 + (100 * F) / bw - (100 * F0) / bw0, 3, 70);
+      const partNow = part * (1 - Math.exp(-tw / 3));
+      truth[I.sbp] = sbp0 + lag[CH.sbp] - SBP_PER_KG * kgLost + partNow + sbpSlope * years + arS;
+      truth[I.dbp] = Math.min(truth[I.sbp] - 15, dbp0 + lag[CH.dbp] - DBP_PER_KG * kgLost + 0.5 * partNow + dbpSlope * years + 0.55 * arS);
+      truth[I.resting_hr] = get('resting_hr', ti) + lag[CH.hr];
+      const ldl = Math.max(10, (get('ldl_c', ti) + lag[CH.ldl] - LDL_PER_KG * kgLost) * Math.exp(lag[CH.lnLdl]));
+      const hdl = Math.max(10, get('hdl_c', ti) + lag[CH.hdl] + HDL_PER_KG * kgLost - HDL_ACTIVE_LOSS * recentLoss);
+      const tg = Math.max(20, (get('triglycerides', ti) + lag[CH.tg] - TG_PER_KG * kgLost) * Math.exp(lag[CH.lnTg]));
+      truth[I.ldl_c] = ldl;
+      truth[I.hdl_c] = hdl;
+      truth[I.triglycerides] = tg;
+      truth[I.total_cholesterol] = ldl + hdl + tg / 5;
+      truth[I.hba1c] = a1cNow;
+      truth[I.fasting_glucose] = Math.max(50, get('fasting_glucose', ti) + 0.8 * (G - g0));
+      truth[I.fasting_insulin] = get('fasting_insulin', ti) * Math.exp(lag[CH.lnInsulin] - 0.025 * kgLost);
+      // hs-CRP -0.13 mg/L per kg lost (Selvin E et al. Arch Intern Med 2007;167:31-9
+      // doi:10.1001/archinte.167.1.31; recalled) ~ -3%/kg on the log scale (modelling choice)
+      truth[I.crp] = get('crp', ti) * Math.exp(lag[CH.lnCrp] - 0.03 * kgLost);
+      truth[I.alt] = get('alt', ti) * Math.exp(lag[CH.lnAlt] - 0.015 * kgLost);
+      const egfr = clamp(get('egfr', ti) + lag[CH.egfr] + egfrSlope * years, 3, 180);
+      truth[I.egfr] = egfr;
+      truth[I.creatinine] = creatinineFromEgfr(egfr, sex, age + years);
+      void egfrCkdEpi2021;
+      truth[I.sleep_duration] = clamp(get('sleep_duration', ti) + ch[CH.sleep] * (w ? 1 : 0), 2, 14);
+      truth[I.sleep_efficiency] = clamp(get('sleep_efficiency', ti) + lag[CH.sleepEff], 40, 100);
+      const cv = get('cgm_cv', ti);
+      truth[I.cgm_mean_glucose] = G;
+      truth[I.cgm_cv] = cv;
+      truth[I.cgm_tir] = timeInRange(G, cv);
+      truth[I.ppgr] = get('ppgr', ti) * Math.exp(lag[CH.lnPpgr]) * (G / g0);
+      truth[I.microbiome_shannon] = clamp(get('microbiome_shannon', ti) + lag[CH.shannon], 0.5, 6);
+      truth[I.microbiome_butyrate] = clamp(get('microbiome_butyrate', ti) * Math.exp(lag[CH.lnButyrate]), 0, 60);
+      truth[I.microbiome_prevotella] = clamp(get('microbiome_prevotella', ti) * Math.exp(lag[CH.lnPrevotella]), 0, 80);
+      const on = w ? 1 : 0;
+      truth[I.steps] = Math.max(0, get('steps', ti) + on * ch[CH.steps]);
+      truth[I.hrv_rmssd] = get('hrv_rmssd', ti) * Math.exp(lag[CH.lnHrv]);
+      const dEI = on * (ch[CH.eiAbs] + ch[CH.eiFrac] * ei0);
+      truth[I.energy_intake] = Math.max(600, get('energy_intake', ti) + dEI);
+      truth[I.sodium_intake] = Math.max(300, get('sodium_intake', ti) + on * ch[CH.na]);
+      truth[I.potassium_intake] = Math.max(500, get('potassium_intake', ti) + on * ch[CH.k]);
+      const fat = clamp(get('fat_pct', ti) + on * ch[CH.fat], 5, 80);
+      const protein = clamp(get('protein_pct', ti) + on * ch[CH.protein], 5, 50);
+      truth[I.fat_pct] = fat;
+      truth[I.protein_pct] = protein;
+      truth[I.carb_pct] = clamp(100 - fat - protein, 2, 85);
+      truth[I.sfa_pct] = clamp(get('sfa_pct', ti) + on * ch[CH.sfa], 1, 35);
+      truth[I.mufa_pct] = clamp(get('mufa_pct', ti) + on * ch[CH.mufa], 1, 40);
+      truth[I.pufa_pct] = clamp(get('pufa_pct', ti) + on * ch[CH.pufa], 1, 30);
+      truth[I.fibre_intake] = clamp(get('fibre_intake', ti) + on * ch[CH.fibre], 1, 120);
+      truth[I.dietary_cholesterol] = clamp(get('dietary_cholesterol', ti) + on * ch[CH.chol], 0, 2000);
+      truth[I.alcohol] = Math.max(0, get('alcohol', ti) + on * ch[CH.alcohol]);
+      truth[I.mvpa] = Math.max(0, get('mvpa', ti) + on * ch[CH.mvpa]);
+      truth[I.smoker] = quit ? 0 : get('smoker', ti);
+      for (const fid of ['diabetes', 'hypertension', 'on_statin', 'on_bp_meds', 'on_metformin', 'on_insulin'] as const) truth[I[fid]] = get(fid, ti);
+      const idx = visitVarIdx[vi];
+      const gone = visits[vi].day > dropoutDay[ti];
+      for (let q = 0; q < idx.length; q++) {
+        const j = idx[q];
+        const z = rm.normal();
+        const out = outCols[j];
+        if (gone) continue;
+        const def = VARIABLES[j];
+        out[ti * nV + vi] = def.measurable && def.kind === 'continuous' ? measureIndexed(j, truth[j], z) : truth[j];
+      }
+    }
+  }
+  return { n, visitDays: visits.map((v) => v.day), values, dropoutDay };
+}
+
+export function createReferenceSimulator(): Simulator {
+  return {
+    engine: 'reference',
+    fingerprint: 'reference@' + ENGINE_VERSION,
+    async simulate(batch: TwinBatch, arm: ArmSpec, schedule: ScheduleSpec, ctx: SimulationContext): Promise<Trajectories> {
+      return simulateReference(batch, arm, schedule, ctx.seed);
+    },
+  };
+}

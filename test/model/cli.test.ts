@@ -1,0 +1,77 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { parseCohortCsv } from '../../src/model/cohort.js';
+import { fitTokenizer } from '../../src/model/tokenizer.js';
+import { resolveSettings } from '../../src/model/train.js';
+import { tinyCohort, cohortCsv } from './helpers.js';
+
+function capture(): { err: string[]; out: string[]; restore(): void } {
+  const err: string[] = [], out: string[] = [];
+  const e = process.stderr.write.bind(process.stderr), o = process.stdout.write.bind(process.stdout);
+  process.stderr.write = ((s: string) => { err.push(String(s)); return true; }) as typeof process.stderr.write;
+  process.stdout.write = ((s: string) => { out.push(String(s)); return true; }) as typeof process.stdout.write;
+  return { err, out, restore() { process.stderr.write = e; process.stdout.write = o; } };
+}
+
+describe('vtrial train (CLI)', () => {
+  it('trains from a CSV with --config and --epochs, then resumes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-cli-'));
+    const csv = join(dir, 'cohort.csv');
+    writeFileSync(csv, cohortCsv(tinyCohort(120)));
+    const cfg = join(dir, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ dModel: 8, nLayers: 1, nHeads: 2, mlpRatio: 2, nMix: 2, batchSize: 16, warmupSteps: 2 }));
+    const out = join(dir, 'ck');
+    const cap = capture();
+    let code: number;
+    try {
+      code = await main(['train', '--cohort', csv, '--out', out, '--config', cfg, '--epochs', '1']);
+    } finally { cap.restore(); }
+    expect(code, cap.err.join('')).toBe(0);
+    expect(cap.err.join('')).toMatch(/epoch 1 done: train [0-9.]+ validation [0-9.]+/);
+    const m1 = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(m1.metrics.epochs).toBe(1);
+    expect(m1.config.dModel).toBe(8);
+    const cap2 = capture();
+    try {
+      code = await main(['train', '--cohort', csv, '--out', out, '--resume', '--epochs', '2']);
+    } finally { cap2.restore(); }
+    expect(code, cap2.err.join('')).toBe(0);
+    const m2 = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(m2.metrics.epochs).toBe(2);
+    expect(m2.metrics.steps).toBeGreaterThan(m1.metrics.steps);
+    expect(existsSync(join(out, 'model-card.md'))).toBe(true);
+  }, 60_000);
+
+  it('a bad config key names itself and exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-cli-'));
+    const cfg = join(dir, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ dmodel: 8 }));
+    const cap = capture();
+    let code: number;
+    try {
+      code = await main(['train', '--cohort', join(dir, 'x.csv'), '--out', join(dir, 'o'), '--config', cfg]);
+    } finally { cap.restore(); }
+    expect(code).toBe(2);
+    expect(cap.err.join('')).toMatch(/unknown training setting 'dmodel'/);
+    expect(() => resolveSettings({ nHeads: 3 })).toThrow(/dModel must be divisible by nHeads/);
+    expect(() => resolveSettings({ lr: -1 })).toThrow(/'lr'/);
+  });
+});
+
+describe('cohort vocabulary', () => {
+  it('rejects unknown variables clearly, and accepts them from a catalog file', () => {
+    const text = 'subject_id,time,code,numeric_value\n1,0,age,50\n1,0,sex,1\n1,0,ldl_c,120\n1,0,zonulin,40\n1,30,zonulin,42\n';
+    const c = parseCohortCsv(text, 'mine.csv');
+    expect(() => fitTokenizer(c)).toThrow(/mine\.csv: 1 code\(s\) are neither catalog variables nor exposures/);
+    try { fitTokenizer(c); } catch (e) { expect((e as { details: string[] }).details.join('\n')).toMatch(/'zonulin'.*--catalog/s); }
+    const spec = fitTokenizer(c, [{ id: 'zonulin', transform: 'log' }]);
+    expect(spec.measured.map((m) => m.id)).toContain('zonulin');
+  });
+
+  it('names a missing column', () => {
+    expect(() => parseCohortCsv('id,time,code,value\n', 'bad.csv')).toThrow(/bad\.csv: cohort file lacks column\(s\) subject_id, numeric_value/);
+  });
+});
