@@ -109,7 +109,7 @@ export async function renderHtml(report: Report, extras: { power?: PowerCurve } 
     parts.push(`<h2>Replicates (${r.replicates} trials, Monte Carlo SE in brackets)</h2>`);
     parts.push(
       table(
-        ['endpoint', 'power', 'mean estimate', 'SD of estimate', '2.5% - 97.5%', 'mean CI width'],
+        ['endpoint', 'power', 'mean estimate', 'SD of estimate', '2.5% - 97.5%', 'mean CI width', 'CI coverage of true effect', 'bias'],
         r.endpoints.map((e) => [
           e.name,
           `${formatPercent(e.power, 1)} (${formatPercent(e.powerMcse, 1)})`,
@@ -117,6 +117,8 @@ export async function renderHtml(report: Report, extras: { power?: PowerCurve } 
           `${formatNumber(e.sdEstimate)} (${formatNumber(e.sdEstimateMcse)})`,
           `${formatNumber(e.quantiles.p025)} to ${formatNumber(e.quantiles.p975)}`,
           `${formatNumber(e.meanCiWidth)} (${formatNumber(e.meanCiWidthMcse)})`,
+          `${formatPercent(e.coverage, 1)} (${formatPercent(e.coverageMcse, 1)})`,
+          `${formatNumber(e.bias)} (${formatNumber(e.biasMcse)})`,
         ]),
       ),
     );

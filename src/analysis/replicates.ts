@@ -34,6 +34,14 @@ export interface ReplicateEndpointSummary {
   readonly meanCiWidth: number;
   readonly meanCiWidthMcse: number;
   readonly quantiles: { readonly p025: number; readonly p25: number; readonly p50: number; readonly p75: number; readonly p975: number };
+  /**
+   * Against each replicate's own true effect (EndpointAnalysis.sampleEffect, known in
+   * simulation only): share of 95% intervals covering it, and the mean error of the estimate.
+   */
+  readonly coverage: number;
+  readonly coverageMcse: number;
+  readonly bias: number;
+  readonly biasMcse: number;
   /** Every replicate's estimate (for the distribution plot). */
   readonly estimates: number[];
 }
@@ -72,6 +80,10 @@ export function summariseReplicates(analyses: readonly TrialAnalysis[]): Replica
     const width = sampleMoments(ok.map((x) => x.ci95[1] - x.ci95[0]));
     const sorted = [...estimates].sort((a, b) => a - b);
     const sd = Math.sqrt(m.variance);
+    const withTruth = ok.filter((x) => x.sampleEffect !== undefined && Number.isFinite(x.sampleEffect));
+    const covered = withTruth.filter((x) => x.ci95[0] <= x.sampleEffect! && x.sampleEffect! <= x.ci95[1]).length;
+    const coverage = withTruth.length ? covered / withTruth.length : NaN;
+    const errors = sampleMoments(withTruth.map((x) => x.estimate - x.sampleEffect!));
     return {
       name,
       effectMeasure: rows[0].effectMeasure,
@@ -98,6 +110,10 @@ export function summariseReplicates(analyses: readonly TrialAnalysis[]): Replica
         p75: quantileSorted(sorted, 0.75),
         p975: quantileSorted(sorted, 0.975),
       },
+      coverage,
+      coverageMcse: withTruth.length ? Math.sqrt((coverage * (1 - coverage)) / withTruth.length) : NaN,
+      bias: errors.mean,
+      biasMcse: mcseMean(Math.sqrt(errors.variance), errors.n),
       estimates,
     };
   });

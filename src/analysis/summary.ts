@@ -63,16 +63,18 @@ export function renderSummary(report: Report): string {
   }
   if (report.replicates) {
     const r = report.replicates;
-    out.push('', `Replicates (${r.replicates} trials with fresh twins; Monte Carlo SE in brackets):`);
+    out.push('', `Replicates (${r.replicates} trials with fresh twins; Monte Carlo SE in brackets; the true effect of each replicate comes from paired counterfactuals):`);
     out.push(
       table(
-        ['endpoint', 'power', 'mean estimate', 'SD of estimate', 'mean CI width'],
+        ['endpoint', 'power', 'mean estimate', 'SD of estimate', 'mean CI width', 'CI coverage of true effect', 'bias'],
         r.endpoints.map((e) => [
           e.name,
           `${formatPercent(e.power, 1)} (${formatPercent(e.powerMcse, 1)})`,
           `${formatNumber(e.meanEstimate)} (${formatNumber(e.meanEstimateMcse)})`,
           `${formatNumber(e.sdEstimate)} (${formatNumber(e.sdEstimateMcse)})`,
           `${formatNumber(e.meanCiWidth)} (${formatNumber(e.meanCiWidthMcse)})`,
+          `${formatPercent(e.coverage, 1)} (${formatPercent(e.coverageMcse, 1)})`,
+          `${formatNumber(e.bias)} (${formatNumber(e.biasMcse)})`,
         ]),
       ),
     );

@@ -84,6 +84,12 @@ export interface EndpointAnalysis {
   readonly logRank?: LogRankTest;
   readonly kaplanMeier?: Record<string, KaplanMeierCurve>;
   readonly individual?: IndividualEffects;
+  /**
+   * The effect in this trial's own twins, known only in simulation: from paired counterfactuals,
+   * the mean of y(treatment) - y(control) over randomised twins with both values (a risk or
+   * odds ratio of the counterfactual risks for ratio measures; absent for hazard ratios).
+   */
+  readonly sampleEffect?: number;
   readonly error?: string;
 }
 
@@ -374,6 +380,7 @@ function analyseEndpoint(data: TrialData, ep: EndpointSpec, options: AnalyseOpti
     ciMethod = 'bootstrap';
     method += `; percentile bootstrap interval (${spec.analysis.bootstrapSamples} resamples)`;
   }
+  const sampleEffect = counterfactualEffect(kind, values[ti].y, values[ci].y, observedTreated);
   const continuous = kind === 'difference' || kind === 'ancova';
   let g: HedgesG | undefined;
   if (continuous && yT.length >= 2 && yC.length >= 2) g = hedgesG(yT, yC);
@@ -403,6 +410,27 @@ function analyseEndpoint(data: TrialData, ep: EndpointSpec, options: AnalyseOpti
     method,
     ...extra,
     ...(g ? { hedgesG: g } : {}),
+    ...(sampleEffect !== undefined ? { sampleEffect } : {}),
     ...(individual ? { individual } : {}),
   };
+}
+
+/** The trial's true effect from paired counterfactuals (see EndpointAnalysis.sampleEffect). */
+function counterfactualEffect(kind: AnalysisKind, yT: Float64Array, yC: Float64Array, randomised: Float64Array): number | undefined {
+  if (kind === 'hazard_ratio') return undefined;
+  let n = 0;
+  let sumT = 0;
+  let sumC = 0;
+  for (let i = 0; i < yT.length; i++) {
+    if (!(randomised[i] >= 0) || !Number.isFinite(yT[i]) || !Number.isFinite(yC[i])) continue;
+    n++;
+    sumT += yT[i];
+    sumC += yC[i];
+  }
+  if (n === 0) return undefined;
+  const mT = sumT / n;
+  const mC = sumC / n;
+  if (kind === 'risk_ratio') return mT / mC;
+  if (kind === 'odds_ratio') return mT / (1 - mT) / (mC / (1 - mC));
+  return mT - mC;
 }

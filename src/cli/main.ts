@@ -19,6 +19,7 @@ import { register as registerValidate } from './commands/validate.js';
 import { register as registerPower } from './commands/power.js';
 import { register as registerAnalyze } from './commands/analyze.js';
 import { register as registerPopulation } from './commands/population.js';
+import { register as registerCohort } from './commands/cohort.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   registerPower(program);
   registerAnalyze(program);
   registerPopulation(program);
+  registerCohort(program);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });

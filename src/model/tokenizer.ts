@@ -328,6 +328,8 @@ export interface EncodedSet {
   readonly m: Float32Array;
   /** Number of real tokens (visits with a next visit). */
   readonly tokens: number;
+  /** Real tokens per window (the rest is padding). */
+  readonly lens: Int32Array;
   readonly subjects: string[];
 }
 
@@ -364,5 +366,5 @@ export function encodeHistories(spec: TokenizerSpec, hs: readonly History[], T: 
       tokens++;
     }
   });
-  return { n, T, dim: L.dim, V: L.V, x, y, m, tokens, subjects: windows.map((w) => w.h.id) };
+  return { n, T, dim: L.dim, V: L.V, x, y, m, tokens, lens: Int32Array.from(windows, (w) => w.len), subjects: windows.map((w) => w.h.id) };
 }

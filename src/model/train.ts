@@ -275,13 +275,23 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   let tokensPerSecond = 0;
 
   outer: while (epoch < s.epochs) {
-    // shuffle windows with a stream keyed by (seed, epoch)
+    // shuffle windows with a stream keyed by (seed, epoch), then bucket by length: within each run
+    // of 32 batches, windows are sorted by length so a batch is cut to its longest window and
+    // little compute goes to padding; the batch order is shuffled again
     const rng = new Rng(s.seed, epoch, Purpose.cohort);
     for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j]!, order[i]!]; }
+    const batches: number[][] = [];
+    const chunk = 32 * s.batchSize;
+    for (let c0 = 0; c0 < order.length; c0 += chunk) {
+      const part = order.slice(c0, c0 + chunk).sort((a, b) => train.lens[a]! - train.lens[b]!);
+      for (let b0 = 0; b0 < part.length; b0 += s.batchSize) batches.push(part.slice(b0, b0 + s.batchSize));
+    }
+    for (let i = batches.length - 1; i > 0; i--) { const j = rng.int(i + 1); [batches[i], batches[j]] = [batches[j]!, batches[i]!]; }
     let epochLoss = 0, epochCount = 0;
     for (let b = 0; b < stepsPerEpoch; b++) {
-      const idx = order.slice(b * s.batchSize, (b + 1) * s.batchSize);
-      const batch = sliceBatch(train, idx, T);
+      const idx = batches[b]!;
+      const Tb = idx.reduce((a, i) => Math.max(a, train.lens[i]!), 1);
+      const batch = sliceBatch(train, idx, Tb);
       const lr = learningRate(step, s, totalSteps);
       const { value, grads } = tf.variableGrads(() => mixtureNll(forward(params, c, batch.x), batch.y, batch.m, c), varList);
       const loss = value.dataSync()[0]!;
@@ -305,7 +315,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       tf.dispose([value, batch.x, batch.y, batch.m]);
       tf.dispose(grads);
       if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); lower lr in --config`);
-      const ntok = idx.reduce((a, i) => a + countTokens(train, i), 0);
+      const ntok = idx.reduce((a, i) => a + train.lens[i]!, 0);
       tokensSeen += ntok;
       epochLoss += loss; epochCount++;
       step++;
@@ -360,16 +370,6 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   emit({ phase: 'done', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, valLoss: finalVal, lr: 0, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: 0, message: stoppedBecause });
   disposeParams(mAdam); disposeParams(vAdam); disposeParams(best);
   return { outDir: opts.outDir, manifest, params };
-}
-
-function countTokens(set: EncodedSet, i: number): number {
-  // a token is real when it has a query (hasQuery feature) -- count rows with any observed target
-  let n = 0;
-  for (let t = 0; t < set.T; t++) {
-    const base = (i * set.T + t) * set.V;
-    for (let v = 0; v < set.V; v++) if (set.m[base + v]) { n++; break; }
-  }
-  return n;
 }
 
 function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {

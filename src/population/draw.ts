@@ -241,7 +241,14 @@ export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
       return { i, key: w[i] > 0 ? Math.log(u) / w[i] : -Infinity };
     });
     keys.sort((a, b) => b.key - a.key || ids[a.i] - ids[b.i]);
-    const chosen = keys.slice(0, pop.n).map((k) => k.i).sort((a, b) => ids[a] - ids[b]);
+    let chosen: number[];
+    if (strata.length > 1) {
+      // keep the female share: choose within each sex stratum
+      const nF = Math.round(pop.n * (pop.femaleShare ?? 0));
+      const fem = keys.filter((k) => rows[k.i][VAR_INDEX.sex] === 1).slice(0, nF);
+      const men = keys.filter((k) => rows[k.i][VAR_INDEX.sex] !== 1).slice(0, pop.n - nF);
+      chosen = [...fem, ...men].map((k) => k.i).sort((a, b) => ids[a] - ids[b]);
+    } else chosen = keys.slice(0, pop.n).map((k) => k.i).sort((a, b) => ids[a] - ids[b]);
     rows = chosen.map((i) => rows[i]);
     ids = chosen.map((i) => ids[i]);
     method += `; exponential tilting of a ${poolFactor}x pool to baseline targets`;

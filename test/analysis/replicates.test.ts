@@ -28,6 +28,10 @@ describe('replicates', () => {
     // the model-based SE agrees with the empirical SD of the estimates within MC error
     expect(Math.abs(e.meanSe - e.sdEstimate)).toBeLessThan(3 * e.sdEstimateMcse + 3 * e.meanSeMcse);
     expect(e.estimates).toHaveLength(120);
+    // each replicate's true effect is known from paired counterfactuals: intervals cover it about
+    // 95% of the time (at least nominal: the sample effect varies less than the population one)
+    expect(e.coverage).toBeGreaterThan(0.95 - 3 * Math.sqrt((0.95 * 0.05) / 120));
+    expect(Math.abs(e.bias)).toBeLessThan(3 * e.biasMcse);
     expect(e.quantiles.p025).toBeLessThan(e.quantiles.p975);
   });
 

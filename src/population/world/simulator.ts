@@ -63,12 +63,12 @@ const K_FAST = 1 - Math.exp(-1 / 1.5);
 const K_A1C = 1 - Math.exp(-1 / 6);
 const K_AT = 1 - Math.exp(-7 / TAU_AT);
 
-// Within-person AR(1) (weekly): SBP rho 0.9, SD 3 mmHg; mean glucose rho 0.98, SD 6 mg/dL without
+// Within-person AR(1) (weekly): SBP rho 0.9, SD 4.5 mmHg; mean glucose rho 0.98, SD 6 mg/dL without
 // diabetes and 14 with; intake rho 0.9, SD 60 kcal/day. Modelling choices sized so that
 // visit-to-visit SBP autocorrelation (with catalog measurement SD 6.5) falls in 0.4-0.8 and HbA1c
 // tracks mean glucose within person (physiology.md C11).
 const AR_SBP_RHO = 0.9;
-const AR_SBP_SD = 3;
+const AR_SBP_SD = 4.5;
 const AR_G_RHO = 0.98;
 const AR_EI_RHO = 0.9;
 const AR_EI_SD = 60;

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { drawSynthetic } from '../../src/population/draw.js';
+import { simulateReference } from '../../src/population/world/simulator.js';
+import { sampleBaselines } from '../../src/population/baseline.js';
+import { describePopulation } from '../../src/population/describe.js';
+import { armExposureEvents } from '../../src/population/exposures.js';
+import { cohortRows } from '../../src/population/cohort.js';
+import type { ArmSpec, EligibilityRule, Intervention, ScheduleSpec } from '../../src/trial-dsl/spec.js';
+
+const base = { startDay: 0, stopDay: 100000, adherence: 1, adherenceWaning: 0 };
+const arm = (ivs: Partial<Intervention>[]): ArmSpec => ({ id: 'a', label: 'a', role: 'experimental', interventions: ivs.map((x) => ({ ...base, ...x }) as Intervention) });
+const pop = (n: number, eligibility: EligibilityRule[] = []) => ({ source: 'synthetic' as const, n, sex: 'any' as const, eligibility, baseline: [] });
+function sched(days: number, vars: string[], every: number, dropout = 0): ScheduleSpec {
+  const visits = [];
+  for (let d = 0; d <= days; d += every) visits.push({ label: `d${d}`, day: d, variables: vars });
+  return { durationDays: days, visits, dropout };
+}
+function lastMinusFirst(values: Float64Array, n: number, nV: number, sel?: (i: number) => boolean): number {
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    if (sel && !sel(i)) continue;
+    const b = values[i * nV + nV - 1];
+    if (Number.isNaN(b)) continue;
+    s += b - values[i * nV];
+    c++;
+  }
+  return s / c;
+}
+function corr(a: number[], b: number[]): number {
+  const n = a.length;
+  const ma = a.reduce((x, y) => x + y, 0) / n;
+  const mb = b.reduce((x, y) => x + y, 0) / n;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+describe('baseline generator', () => {
+  it('reproduces the acceptance sex means', () => {
+    const c = sampleBaselines(7, 20000);
+    const mean = (id: string, sex?: number) => {
+      let s = 0, k = 0;
+      for (let i = 0; i < 20000; i++) if (sex === undefined || c.sex[i] === sex) { s += c[id][i]; k++; }
+      return s / k;
+    };
+    expect(Math.abs(mean('bmi', 0) / 29.1 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(mean('bmi', 1) / 29.6 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(mean('body_weight', 0) / 89.8 - 1)).toBeLessThan(0.06);
+    expect(Math.abs(mean('body_weight', 1) / 77.4 - 1)).toBeLessThan(0.06);
+    expect(Math.abs(mean('ldl_c', 0) / 100.8 - 1)).toBeLessThan(0.1);
+    expect(Math.abs(mean('ldl_c', 1) / 106.8 - 1)).toBeLessThan(0.1);
+    expect(Math.abs(mean('sbp') / 122 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(mean('resting_hr', 0) / 71 - 1)).toBeLessThan(0.06);
+    expect(Math.abs(mean('resting_hr', 1) / 74 - 1)).toBeLessThan(0.06);
+  });
+  it('reproduces most reference figures and key correlations', () => {
+    const rows = describePopulation(20000, 3);
+    expect(rows.filter((r) => r.pass).length / rows.length).toBeGreaterThan(0.9);
+    const c = sampleBaselines(5, 10000);
+    expect(corr(Array.from(c.triglycerides), Array.from(c.hdl_c))).toBeLessThan(-0.25);
+    expect(corr(Array.from(c.bmi), Array.from(c.fasting_insulin))).toBeGreaterThan(0.35);
+    expect(corr(Array.from(c.fasting_glucose), Array.from(c.hba1c))).toBeGreaterThan(0.5);
+  });
+});
+
+describe('eligibility', () => {
+  it('reaches a narrow population (HbA1c 7-10% on metformin) in few draws and says how', () => {
+    const r = drawSynthetic(pop(200, [{ variable: 'hba1c', min: 7, max: 10 }, { variable: 'on_metformin', equals: 1 }]), 11);
+    expect(r.batch.ids.length).toBe(200);
+    expect(r.method).toMatch(/conditional/);
+    expect(r.draws).toBeLessThan(200 * 40); // plain rejection would need ~200 / 0.025 = 8,000+ draws
+    for (let i = 0; i < 200; i++) expect(r.batch.columns.on_metformin[i]).toBe(1);
+  });
+  it('tilts to baseline targets and honours the female share', () => {
+    const r = drawSynthetic({ ...pop(600), femaleShare: 0.7, baseline: [{ variable: 'bmi', mean: 33 }] }, 4);
+    const f = Array.from(r.batch.columns.sex).filter((s) => s === 1).length / 600;
+    expect(Math.abs(f - 0.7)).toBeLessThan(0.01);
+    const m = Array.from(r.batch.columns.bmi).reduce((a, b) => a + b, 0) / 600;
+    expect(Math.abs(m - 33)).toBeLessThan(0.8);
+  });
+});
+
+describe('reference world', () => {
+  const d = drawSynthetic(pop(1500), 21);
+  it('is deterministic, batch independent, and pairs arms (same dropout day)', () => {
+    const s = sched(84, ['sbp', 'ldl_c', 'body_weight'], 28, 0.2);
+    const a = arm([{ kind: 'diet', pattern: 'dash' } as Partial<Intervention>]);
+    const sub = (from: number, to: number) => ({ ids: d.batch.ids.subarray(from, to), columns: Object.fromEntries(Object.entries(d.batch.columns).map(([k, v]) => [k, v.subarray(from, to)])) });
+    const t1 = simulateReference(sub(0, 100), a, s, 9);
+    const t2 = simulateReference(sub(0, 100), a, s, 9);
+    expect(Array.from(t1.values.sbp)).toEqual(Array.from(t2.values.sbp));
+    const h1 = simulateReference(sub(0, 50), a, s, 9);
+    const h2 = simulateReference(sub(50, 100), a, s, 9);
+    expect([...h1.values.sbp, ...h2.values.sbp]).toEqual(Array.from(t1.values.sbp));
+    const c = simulateReference(sub(0, 100), arm([]), s, 9);
+    expect(Array.from(c.dropoutDay)).toEqual(Array.from(t1.dropoutDay));
+    expect(Array.from(c.dropoutDay).some((x) => Number.isFinite(x))).toBe(true);
+  });
+  it('statins lower LDL dose-dependently', () => {
+    const s = sched(56, ['ldl_c'], 56);
+    const eff = [10, 20, 40, 80].map((dose) => {
+      const t = simulateReference(d.batch, arm([{ kind: 'drug', drug: 'atorvastatin', dose, frequency: 'daily' } as Partial<Intervention>]), s, 1);
+      return lastMinusFirst(t.values.ldl_c, t.n, 2);
+    });
+    for (let k = 1; k < 4; k++) expect(eff[k]).toBeLessThan(eff[k - 1]);
+    expect(eff[0]).toBeLessThan(-25);
+  });
+  it('sodium reduction lowers SBP more in hypertensives; DASH lowers SBP', () => {
+    const s = sched(56, ['sbp'], 56);
+    const ctl = simulateReference(d.batch, arm([]), s, 2);
+    const na = simulateReference(d.batch, arm([{ kind: 'diet', sodiumChangeMg: -2300 } as Partial<Intervention>]), s, 2);
+    const ht = (i: number) => d.batch.columns.sbp[i] >= 140;
+    const nt = (i: number) => d.batch.columns.sbp[i] < 120;
+    const effHt = lastMinusFirst(na.values.sbp, na.n, 2, ht) - lastMinusFirst(ctl.values.sbp, ctl.n, 2, ht);
+    const effNt = lastMinusFirst(na.values.sbp, na.n, 2, nt) - lastMinusFirst(ctl.values.sbp, ctl.n, 2, nt);
+    expect(effHt).toBeLessThan(effNt);
+    expect(effHt).toBeLessThan(-3);
+    const dash = simulateReference(d.batch, arm([{ kind: 'diet', pattern: 'dash' } as Partial<Intervention>]), s, 2);
+    expect(lastMinusFirst(dash.values.sbp, dash.n, 2) - lastMinusFirst(ctl.values.sbp, ctl.n, 2)).toBeLessThan(-2);
+  });
+  it('a weight-loss programme lowers weight, then BP, TG and HbA1c with it', () => {
+    const s = sched(364, ['body_weight', 'sbp', 'triglycerides', 'hba1c'], 91);
+    const ctl = simulateReference(d.batch, arm([]), s, 3);
+    const wl = simulateReference(d.batch, arm([{ kind: 'weight_loss', support: 'intensive' } as Partial<Intervention>]), s, 3);
+    const diff = (id: string) => lastMinusFirst(wl.values[id], wl.n, 5) - lastMinusFirst(ctl.values[id], ctl.n, 5);
+    expect(diff('body_weight')).toBeLessThan(-4);
+    expect(diff('sbp')).toBeLessThan(-3);
+    expect(diff('triglycerides')).toBeLessThan(-10);
+    expect(diff('hba1c')).toBeLessThan(0);
+  });
+  it('visit-to-visit SBP autocorrelation is 0.4-0.8; HbA1c tracks CGM mean glucose within person', () => {
+    const s = sched(5 * 364, ['sbp', 'hba1c', 'cgm_mean_glucose'], 182);
+    const t = simulateReference(d.batch, arm([]), s, 4);
+    const nV = t.visitDays.length;
+    const a: number[] = [], b: number[] = [];
+    for (let i = 0; i < t.n; i++) { a.push(t.values.sbp[i * nV + 1]); b.push(t.values.sbp[i * nV + 2]); }
+    const r = corr(a, b);
+    expect(r).toBeGreaterThan(0.4);
+    expect(r).toBeLessThan(0.8);
+    // within-person: centre each twin's series on its own mean
+    const x: number[] = [], y: number[] = [];
+    for (let i = 0; i < t.n; i++) {
+      if (d.batch.columns.diabetes[i] !== 1) continue;
+      let ma = 0, mg = 0;
+      for (let v = 0; v < nV; v++) { ma += t.values.hba1c[i * nV + v]; mg += t.values.cgm_mean_glucose[i * nV + v]; }
+      ma /= nV; mg /= nV;
+      for (let v = 0; v < nV; v++) { x.push(t.values.hba1c[i * nV + v] - ma); y.push(t.values.cgm_mean_glucose[i * nV + v] - mg); }
+    }
+    expect(corr(x, y)).toBeGreaterThan(0.7);
+  });
+});
+
+describe('exposures and cohort', () => {
+  it('maps an arm to start/stop codes and the cohort uses the same codes', () => {
+    const ev = armExposureEvents(arm([{ kind: 'drug', drug: 'atorvastatin', dose: 40, frequency: 'daily', stopDay: 50 } as Partial<Intervention>]), 84);
+    expect(ev).toEqual([
+      { day: 0, code: 'DRUG//atorvastatin', value: 40 },
+      { day: 50, code: 'DRUG_STOP//atorvastatin', value: 0 },
+    ]);
+    const rows = cohortRows({ n: 30, years: 1, seed: 1 }, 0, 30);
+    expect(rows.length).toBeGreaterThan(300);
+    expect(rows.some((r) => r.code.startsWith('SEX//'))).toBe(true);
+    expect(rows.some((r) => /^(DRUG|DIET|EXERCISE|SUPPLEMENT|SLEEP|BEHAVIOUR|WEIGHT_LOSS)\/\//.test(r.code))).toBe(true);
+  });
+});
