@@ -15,7 +15,7 @@ import type { SimulationContext, Simulator, Trajectories, TwinBatch } from '../c
 import { findVariable, measurementSd, resolveColumn } from '../population/catalog.js';
 import type { ArmSpec, ScheduleSpec } from '../trial-dsl/spec.js';
 import { initBackend } from './backend.js';
-import { isExposureCode, type ExposureTimeline } from './tokenizer.js';
+import { isExposureCode, exposureStart, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
 import { TwinModel } from './twin-model.js';
 
 export interface ExposureEvent {
@@ -41,14 +41,15 @@ async function defaultExposureFn(): Promise<ArmExposureFn> {
 /** Exposure events -> timeline, rejecting codes the model never saw in training. */
 export function exposureTimeline(model: TwinModel, events: readonly ExposureEvent[], armId: string): ExposureTimeline {
   const known = new Set(model.tokenizer.exposures.map((e) => e.code));
-  const byCode = new Map<string, { day: number; level: number }[]>();
+  const byCode = new Map<string, ExposurePoint[]>();
   const unknown = new Set<string>();
   for (const e of events) {
     if (!isExposureCode(e.code)) throw new Error(`arm '${armId}': exposure code '${e.code}' lacks a CATEGORY// prefix`);
-    if (!known.has(e.code)) { if (e.value !== 0) unknown.add(e.code); continue; }
-    let a = byCode.get(e.code);
-    if (!a) byCode.set(e.code, (a = []));
-    a.push({ day: e.day, level: e.value });
+    const { code, stop } = exposureStart(e.code);
+    if (!known.has(code)) { if (!stop) unknown.add(code); continue; }
+    let a = byCode.get(code);
+    if (!a) byCode.set(code, (a = []));
+    a.push(stop ? { day: e.day, level: 0, active: false } : { day: e.day, level: e.value, active: true });
   }
   if (unknown.size) {
     throw new InputError(`arm '${armId}': the model checkpoint was not trained on exposure(s) ${[...unknown].join(', ')}`, [

@@ -76,9 +76,16 @@ export interface Visit {
   readonly values: Float64Array;
 }
 
+/** From `day` on, the exposure is `active` at `level` (a stop sets active false). */
+export interface ExposurePoint {
+  readonly day: number;
+  readonly level: number;
+  readonly active: boolean;
+}
+
 export interface ExposureTimeline {
-  /** code -> sorted change points (day, level). */
-  readonly byCode: ReadonlyMap<string, readonly { day: number; level: number }[]>;
+  /** code -> change points sorted by day. */
+  readonly byCode: ReadonlyMap<string, readonly ExposurePoint[]>;
 }
 
 export interface History {
@@ -91,8 +98,24 @@ export interface History {
 
 const STATIC_CORE = ['age', 'sex'];
 
+/** Code prefixes that are not exposures: static attributes and events (MEDS convention). */
+const STATIC_PREFIXES = ['SEX', 'CONDITION', 'STATIC'];
+const IGNORED_PREFIXES = ['EVENT'];
+
+/** An exposure code is CATEGORY//name (or CATEGORY_STOP//name, which stops it), other than SEX//, CONDITION//, EVENT//. */
 export function isExposureCode(code: string): boolean {
-  return code.includes('//');
+  const i = code.indexOf('//');
+  if (i < 0) return false;
+  const pre = code.slice(0, i).toUpperCase();
+  return !STATIC_PREFIXES.includes(pre) && !IGNORED_PREFIXES.includes(pre);
+}
+
+/** 'DRUG_STOP//x' -> 'DRUG//x' (a stop), anything else unchanged. */
+export function exposureStart(code: string): { code: string; stop: boolean } {
+  const i = code.indexOf('//');
+  const pre = code.slice(0, i);
+  if (pre.toUpperCase().endsWith('_STOP')) return { code: pre.slice(0, -5) + code.slice(i), stop: true };
+  return { code, stop: false };
 }
 
 export function forwardTransform(t: Transform, x: number): number {
@@ -131,12 +154,37 @@ export function featureLayout(spec: TokenizerSpec) {
   const P = spec.timePeriods.length;
   const time = 2 * P + 1;
   const o = { values: 0, mask: V, statics: 2 * V, time: 2 * V + S, qtime: 2 * V + S + time, qdt: 2 * V + S + 2 * time, hasQuery: 2 * V + S + 2 * time + 1, expo: 2 * V + S + 2 * time + 2 };
-  const dim = o.expo + 2 * E;
+  const dim = o.expo + 3 * E; // per exposure: level / scale, active (0/1), years on (capped)
   return { V, S, E, P, dim, offsets: o };
 }
 
-function classify(code: string, extra: ReadonlyMap<string, ExtraVariable>): { kind: 'measured' | 'static' | 'exposure' | 'unknown'; id: string; def?: VariableDef } {
-  if (isExposureCode(code)) return { kind: 'exposure', id: code };
+type Classified =
+  | { kind: 'measured' | 'unknown' | 'ignored'; id: string; def?: VariableDef }
+  | { kind: 'static'; id: string; def?: VariableDef; value?: number }
+  | { kind: 'exposure'; id: string; stop: boolean };
+
+function classify(code: string, extra: ReadonlyMap<string, ExtraVariable>): Classified {
+  const i = code.indexOf('//');
+  if (i >= 0) {
+    const pre = code.slice(0, i).toUpperCase();
+    const name = code.slice(i + 2);
+    if (IGNORED_PREFIXES.includes(pre)) return { kind: 'ignored', id: code };
+    if (pre === 'SEX') {
+      const l = name.toUpperCase();
+      if (l === 'F' || l === 'FEMALE') return { kind: 'static', id: 'sex', value: 1 };
+      if (l === 'M' || l === 'MALE') return { kind: 'static', id: 'sex', value: 0 };
+      return { kind: 'unknown', id: code };
+    }
+    if (pre === 'CONDITION' || pre === 'STATIC') {
+      const id = resolveColumn(name) ?? name;
+      const def = findVariable(id);
+      if (def) return { kind: 'static', id: def.id, def };
+      const x = extra.get(name);
+      return x ? { kind: 'static', id: x.id } : { kind: 'unknown', id: code };
+    }
+    const e = exposureStart(code);
+    return { kind: 'exposure', id: e.code, stop: e.stop };
+  }
   const id = resolveColumn(code) ?? code;
   const def = findVariable(id);
   if (def) {
@@ -146,6 +194,12 @@ function classify(code: string, extra: ReadonlyMap<string, ExtraVariable>): { ki
   const x = extra.get(code) ?? extra.get(code.toLowerCase());
   if (x) return { kind: x.static ? 'static' : 'measured', id: x.id };
   return { kind: 'unknown', id: code };
+}
+
+/** Flags absent from a participant's record are 0 (MEDS lists only present conditions). */
+function staticDefault(id: string): number {
+  const d = findVariable(id);
+  return d && d.kind === 'flag' ? 0 : NaN;
 }
 
 /**
@@ -162,16 +216,18 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
     for (const e of s.events) {
       const c = classify(e.code, extraMap);
       if (c.kind === 'unknown') { unknown.set(e.code, (unknown.get(e.code) ?? 0) + 1); continue; }
-      if (!Number.isFinite(e.value)) continue;
+      if (c.kind === 'ignored') continue;
       if (c.kind === 'exposure') {
         let a = expo.get(c.id);
         if (!a) expo.set(c.id, (a = []));
-        if (e.value !== 0) a.push(Math.abs(e.value));
+        if (!c.stop && Number.isFinite(e.value) && e.value !== 0) a.push(Math.abs(e.value));
       } else if (c.kind === 'static') {
+        const val = c.value ?? (Number.isFinite(e.value) ? e.value : 1);
         let a = stat.get(c.id);
         if (!a) stat.set(c.id, (a = { sum: 0, sum2: 0, n: 0 }));
-        a.sum += e.value; a.sum2 += e.value * e.value; a.n++;
+        a.sum += val; a.sum2 += val * val; a.n++;
       } else {
+        if (!Number.isFinite(e.value)) continue;
         const x = extraMap.get(c.id);
         const t: Transform = c.def?.transform ?? x?.transform ?? 'identity';
         let a = meas.get(c.id);
@@ -207,6 +263,9 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
   if (!stat.has('age') || !stat.has('sex')) {
     throw new InputError(`${cohort.file}: cohort has no '${!stat.has('age') ? 'age' : 'sex'}' rows`, ['  every participant needs age (years) and sex (0 = male, 1 = female) rows, e.g. at time 0']);
   }
+  // flags are listed only when present: their mean/sd over participants counts the absent ones as 0
+  const nSubj = cohort.subjects.length;
+  for (const [id, a] of stat) if (staticDefault(id) === 0 && a.n < nSubj) a.n = nSubj;
   const statics: StaticVar[] = [...stat.entries()].sort(([a], [b]) => (STATIC_CORE.indexOf(b) - STATIC_CORE.indexOf(a)) || a.localeCompare(b)).map(([id, a]) => {
     const { mean, sd } = meanSd(a);
     return { id, mean, sd: sd > 1e-9 ? sd : 1 };
@@ -224,18 +283,19 @@ export function subjectHistory(spec: TokenizerSpec, s: CohortSubject, extra: rea
   const extraMap = new Map(extra.map((x) => [x.id, x] as const));
   const mIndex = new Map(spec.measured.map((v, i) => [v.id, i] as const));
   const sIndex = new Map(spec.statics.map((v, i) => [v.id, i] as const));
-  const statics = new Float64Array(spec.statics.length).fill(NaN);
+  const statics = Float64Array.from(spec.statics, (v) => staticDefault(v.id));
+  const seenStatic = new Set<string>();
   const byDay = new Map<number, Float64Array>();
-  const expo = new Map<string, { day: number; level: number }[]>();
+  const expo = new Map<string, ExposurePoint[]>();
   for (const e of s.events) {
     const c = classify(e.code, extraMap);
     if (c.kind === 'exposure') {
       let a = expo.get(c.id);
       if (!a) expo.set(c.id, (a = []));
-      a.push({ day: e.time, level: Number.isFinite(e.value) ? e.value : 0 });
+      a.push(c.stop ? { day: e.time, level: 0, active: false } : { day: e.time, level: Number.isFinite(e.value) ? e.value : 1, active: true });
     } else if (c.kind === 'static') {
       const i = sIndex.get(c.id);
-      if (i !== undefined && Number.isNaN(statics[i]!)) statics[i] = e.value;
+      if (i !== undefined && !seenStatic.has(c.id)) { statics[i] = c.value ?? (Number.isFinite(e.value) ? e.value : 1); seenStatic.add(c.id); }
     } else if (c.kind === 'measured') {
       const i = mIndex.get(c.id);
       if (i === undefined || !Number.isFinite(e.value)) continue;
@@ -247,21 +307,22 @@ export function subjectHistory(spec: TokenizerSpec, s: CohortSubject, extra: rea
   const days = [...byDay.keys()].sort((a, b) => a - b);
   const t0 = days.length ? days[0]! : 0;
   const visits = days.map((d) => ({ day: d - t0, values: byDay.get(d)! }));
-  const byCode = new Map<string, { day: number; level: number }[]>();
-  for (const [code, pts] of expo) byCode.set(code, pts.map((p) => ({ day: p.day - t0, level: p.level })).sort((a, b) => a.day - b.day));
+  const byCode = new Map<string, ExposurePoint[]>();
+  for (const [code, pts] of expo) byCode.set(code, pts.map((p) => ({ ...p, day: p.day - t0 })).sort((a, b) => a.day - b.day));
   return { id: s.id, statics, visits, exposures: { byCode } };
 }
 
-/** Exposure level in force at `day` and years since that level started. */
-export function exposureAt(points: readonly { day: number; level: number }[] | undefined, day: number): { level: number; yearsOn: number } {
-  if (!points) return { level: 0, yearsOn: 0 };
+/** Exposure state at `day`: level, whether active, and years since it became active at this level. */
+export function exposureAt(points: readonly ExposurePoint[] | undefined, day: number): { level: number; active: boolean; yearsOn: number } {
+  if (!points) return { level: 0, active: false, yearsOn: 0 };
   let level = 0;
+  let active = false;
   let since = day;
   for (const p of points) {
     if (p.day > day) break;
-    if (p.level !== level) { since = p.day; level = p.level; }
+    if (p.active !== active || p.level !== level) { since = p.day; level = p.level; active = p.active; }
   }
-  return { level, yearsOn: level === 0 ? 0 : (day - since) / 365.25 };
+  return active ? { level, active, yearsOn: (day - since) / 365.25 } : { level: 0, active: false, yearsOn: 0 };
 }
 
 function writeTime(out: Float32Array, off: number, day: number, periods: readonly number[]): void {
@@ -308,9 +369,10 @@ export function writeToken(
   out[off + o.hasQuery] = 1;
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;
-    const { level, yearsOn } = exposureAt(exposures.byCode.get(x.code), nextDay);
+    const { level, active, yearsOn } = exposureAt(exposures.byCode.get(x.code), nextDay);
     out[off + o.expo + e] = level / x.scale;
-    out[off + o.expo + L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
+    out[off + o.expo + L.E + e] = active ? 1 : 0;
+    out[off + o.expo + 2 * L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
   }
 }
 
