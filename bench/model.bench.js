@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, matmulGflops } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
 import { ModelSimulator } from '../dist/model/simulator.js';
-import { initParams, forward, mixtureNll, DEFAULT_ARCH } from '../dist/model/transformer.js';
+import { initParams, forward, mixtureNll, paramCount, DEFAULT_ARCH } from '../dist/model/transformer.js';
 import { featureLayout, TIME_PERIODS } from '../dist/model/tokenizer.js';
 import { Rng } from '../dist/core/rng.js';
 
@@ -94,12 +94,13 @@ export async function run(log) {
   });
   let t2 = performance.now(); model.rollout(req(true)); const cachedSec = (performance.now() - t2) / 1000;
   t2 = performance.now(); model.rollout(req(false)); const uncachedSec = (performance.now() - t2) / 1000;
+  const params = paramCount(model.params);
   model.dispose();
 
   return {
     backend: info.backend,
     checkpoint: existsSync(join(ckDir, 'manifest.json')) ? 'models/default' : 'random weights, default architecture',
-    params: c.inputDim * c.dModel + c.nLayers * 12 * c.dModel * c.dModel + c.dModel * c.nVars * 3 * c.nMix,
+    params,
     matmul_gflops: matmul,
     train_tokens_per_s: trainTps,
     rollout_tokens_per_s: rolloutTps,

@@ -1,10 +1,18 @@
-// Rollout engine: twin-rollouts per second with 1 and 2 workers (reference engine, and the
-// model when a checkpoint is installed), the 2-worker speed-up (target >= 1.7x on 2 cores),
-// pool overhead on a 10,000-twin trial (target < 5%), and peak resident memory of a
-// 100,000-twin, two-arm, 12-visit trial (target < 2 GB), measured in a child process.
+// Rollout engine speed, measured so that thread start-up does not hide in the rates:
+// - twin-rollouts per second (one twin under one arm for the whole 12-visit schedule) with 1
+//   worker (the main thread) and 2 workers (a warm pool), on a trial large enough that per-run
+//   costs are amortised (reference engine: 50,000 twins; VTRIAL_BENCH_TWINS overrides), and the
+//   2-worker speed-up (target >= 1.7x on 2 cores);
+// - the CPU time of the 2-worker rollout relative to the 1-worker one (1.0 = the pool adds no
+//   work; this figure is not disturbed by other load on a shared machine, the rates are);
+// - the start-up cost of a fresh pool (threads, module loading, simulator, warm-up), separately;
+// - pool overhead on a 10,000-twin trial: the share of rollout wall time x threads not spent
+//   computing shards, on a warm pool (target < 5%) and on a fresh pool (start-up included);
+// - peak resident memory of a 100,000-twin, two-arm, 12-visit trial (target < 2 GB), in a child
+//   process; and the 1-minute load average before and after, to judge how quiet the machine was.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -54,17 +62,29 @@ endpoints:
 `;
 }
 
+const cpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+/** Run once; rollout wall time and CPU time (every thread of the process) from the progress events. */
 async function timed(runTrial, runInfoOf, spec, opts) {
   let rolloutStart = NaN;
   let rolloutEnd = NaN;
+  let cpuStart = NaN;
+  let cpuEnd = NaN;
   const t0 = performance.now();
   const data = await runTrial(spec, {
     ...opts,
     fault: null,
     progress: (e) => {
       if (e.phase === 'rollout') {
-        if (Number.isNaN(rolloutStart)) rolloutStart = e.elapsedMs;
+        if (Number.isNaN(rolloutStart)) {
+          rolloutStart = e.elapsedMs;
+          cpuStart = cpuMs();
+        }
         rolloutEnd = e.elapsedMs;
+        cpuEnd = cpuMs();
       }
     },
   });
@@ -72,40 +92,61 @@ async function timed(runTrial, runInfoOf, spec, opts) {
   const info = runInfoOf(data);
   const twins = data.allocation.length;
   const rolloutMs = rolloutEnd - rolloutStart;
-  return { twins, arms: spec.arms.length, wallMs, rolloutMs, shardMs: info.shardMs, workers: info.workers };
+  return { twins, arms: spec.arms.length, wallMs, rolloutMs, cpuMs: cpuEnd - cpuStart, shardMs: info.shardMs, workers: info.workers, rate: (twins * spec.arms.length) / (rolloutMs / 1000) };
 }
 
 async function engineFigures(engine, n, log, out) {
   const { loadTrial } = await import(dist('trial-dsl/index.js'));
   const { runTrial, runInfoOf } = await import(dist('rollout/run.js'));
+  const { openPool } = await import(dist('rollout/pool.js'));
   const dir = mkdtempSync(join(tmpdir(), 'vtrial-bench-'));
   try {
     const file = join(dir, 'trial.yaml');
     writeFileSync(file, trialText(engine, 12));
     const spec = await loadTrial(file);
+    let checkpoint = null;
     if (engine === 'model') {
-      const ckpt = isAbsolute(spec.model) ? spec.model : resolve(root, spec.model);
-      if (!existsSync(ckpt)) {
-        log(`  (model engine skipped: no checkpoint at ${ckpt})`);
+      checkpoint = isAbsolute(spec.model) ? spec.model : resolve(root, spec.model);
+      if (!existsSync(checkpoint)) {
+        log(`  (model engine skipped: no checkpoint at ${checkpoint})`);
         return;
       }
     }
-    // warm-up (module loading, JIT) so both timings see a warm process
-    await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: Math.min(n, 1000) });
+    const small = Math.min(n, 10_000);
+    // 1 worker = the main thread, warmed up first (module loading, JIT)
+    await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: Math.min(n, 4000), seed: 1 });
     const one = await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: n });
-    const two = await timed(runTrial, runInfoOf, spec, { workers: 2, nOverride: n });
-    // a twin-rollout = one twin under one arm for the whole schedule
-    const rate1 = (one.twins * one.arms) / (one.rolloutMs / 1000);
-    const rate2 = (two.twins * two.arms) / (two.rolloutMs / 1000);
-    out[`${engine}_twins`] = n;
-    out[`${engine}_rollouts_per_s_1_worker`] = rate1;
-    out[`${engine}_rollouts_per_s_2_workers`] = rate2;
-    out[`${engine}_speedup_2_workers`] = rate2 / rate1;
-    // pool overhead: share of the 2-worker rollout wall time not spent computing shards
-    out[`${engine}_pool_overhead_pct`] = 100 * (1 - two.shardMs / (two.workers * two.rolloutMs));
-    out[`${engine}_wall_s_1_worker`] = one.wallMs / 1000;
-    out[`${engine}_wall_s_2_workers`] = two.wallMs / 1000;
-    log(`  ${engine}: ${n} twins x ${one.arms} arms, 1 worker ${rate1.toFixed(0)}/s, 2 workers ${rate2.toFixed(0)}/s`);
+    const oneSmall = await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: small });
+
+    // a fresh 2-thread pool: start-up (threads, modules, simulator, warm-up), then a cold 10,000-twin run
+    const cold = await timed(runTrial, runInfoOf, spec, { workers: 2, nOverride: small });
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    const pool = openPool({ workers: 2 });
+    try {
+      await pool.warm({ kind: 'warm', spec, seed: spec.seed, engine, checkpoint, baseDir: dir });
+      out[`${engine}_pool_startup_ms`] = performance.now() - t0;
+      out[`${engine}_pool_startup_cpu_ms`] = cpuMs() - c0;
+      // the same warm-up the main thread had
+      await timed(runTrial, runInfoOf, spec, { pool, nOverride: Math.min(n, 4000), seed: 1 });
+      const two = await timed(runTrial, runInfoOf, spec, { pool, nOverride: n });
+      const twoSmall = await timed(runTrial, runInfoOf, spec, { pool, nOverride: small });
+      out[`${engine}_twins`] = n;
+      out[`${engine}_rollouts_per_s_1_worker`] = one.rate;
+      out[`${engine}_rollouts_per_s_2_workers`] = two.rate;
+      out[`${engine}_speedup_2_workers`] = two.rate / one.rate;
+      out[`${engine}_cpu_ratio_2_vs_1_worker`] = two.cpuMs / one.cpuMs;
+      // pool overhead: share of rollout wall time x threads not spent computing shards
+      out[`${engine}_pool_overhead_pct_${small}_warm`] = 100 * (1 - twoSmall.shardMs / (twoSmall.workers * twoSmall.rolloutMs));
+      out[`${engine}_pool_overhead_pct_${small}_fresh_pool`] = 100 * (1 - cold.shardMs / (cold.workers * cold.rolloutMs));
+      out[`${engine}_speedup_2_workers_${small}_warm`] = twoSmall.rate / oneSmall.rate;
+      out[`${engine}_speedup_2_workers_${small}_fresh_pool`] = cold.rate / oneSmall.rate;
+      out[`${engine}_wall_s_${small}_fresh_pool`] = cold.wallMs / 1000;
+      out[`${engine}_wall_s_${small}_1_worker`] = oneSmall.wallMs / 1000;
+      log(`  ${engine}: ${n} twins x ${one.arms} arms, 1 worker ${one.rate.toFixed(0)}/s, 2 workers ${two.rate.toFixed(0)}/s (${(two.rate / one.rate).toFixed(2)}x); fresh pool start-up ${out[`${engine}_pool_startup_ms`].toFixed(0)} ms`);
+    } finally {
+      await pool.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -142,9 +183,11 @@ process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, 
 }
 
 export async function run(log) {
-  const out = {};
-  await engineFigures('reference', 10_000, log, out);
+  const out = { load_average_1min_before: loadavg()[0] };
+  const n = Number(process.env.VTRIAL_BENCH_TWINS) || 50_000;
+  await engineFigures('reference', n, log, out);
   await engineFigures('model', 500, log, out);
   memoryFigures(log, out);
+  out.load_average_1min_after = loadavg()[0];
   return out;
 }

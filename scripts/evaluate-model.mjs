@@ -51,9 +51,11 @@ log(`forecast: ${fq.tokens} tokens; coverage 50/90/95 = ${(100 * fq.cover50).toF
     if (h.visits.length < 2) continue;
     const days = h.visits.map((v) => v.day).filter((d) => d <= 730).slice(0, model.config.blockSize + 1);
     if (days.length < 2) continue;
+    // what each real visit measured enters the sampled history as measured (as in training)
+    const measured = days.map((_, vi) => Uint8Array.from(h.visits[vi].values, (x) => (Number.isFinite(x) ? 1 : 0)));
     const sims = model.rollout({
       statics: Array.from({ length: M }, () => h.statics), initial: Array.from({ length: M }, () => h.visits[0].values),
-      visitDays: days, exposures: h.exposures, rngs: Array.from({ length: M }, (_, m) => new Rng(77, p * 1000 + m, 5)),
+      visitDays: days, exposures: h.exposures, rngs: Array.from({ length: M }, (_, m) => new Rng(77, p * 1000 + m, 5)), measured,
     });
     for (let vi = 1; vi < days.length; vi++) {
       for (let v = 0; v < spec.measured.length; v++) {
@@ -139,7 +141,8 @@ for (const [label, iv, primary] of KIND_ARMS) {
     const init = Float64Array.from(spec.measured, (m) => (refT.values[m.id] ? refT.values[m.id][i * nv] : NaN));
     for (let k = 0; k < M; k++) { statics.push(st); initial.push(init); rngs.push(new Rng(5, i * M + k, 6)); }
   }
-  const sims = model.rollout({ statics, initial, visitDays: days, exposures: timeline, rngs });
+  const measured = schedule.visits.map((v) => Uint8Array.from(spec.measured, (m) => (v.variables.includes(m.id) ? 1 : 0)));
+  const sims = model.rollout({ statics, initial, visitDays: days, exposures: timeline, rngs, measured });
   result.individualEffects = {};
   for (const v of OUTCOMES) {
     const k = spec.measured.findIndex((m) => m.id === v);
@@ -156,13 +159,15 @@ for (const [label, iv, primary] of KIND_ARMS) {
     let sxy = 0, sxx = 0, syy = 0;
     for (let i = 0; i < n; i++) { sxy += (pred[i] - mp) * (real[i] - mr); sxx += (pred[i] - mp) ** 2; syy += (real[i] - mr) ** 2; }
     const r = sxy / Math.sqrt(sxx * syy);
-    // noise ceiling: a perfect predictor of the true change correlates with the measured change at
-    // sqrt(1 - 2 sigma^2 / var(measured change)), sigma = catalog measurement SD at the mean level
+    // noise ceiling: the baseline measurement is known to the predictor, so the only part of the
+    // realised change no predictor can know is the follow-up visit's measurement noise; an oracle
+    // of everything else reaches r = sqrt(1 - sigma^2 / var(realised change)), sigma = catalog
+    // measurement SD at the mean level
     const def = findVariable(v);
     const level = mean(Array.from({ length: n }, (_, i) => refT.values[v][i * nv]));
     const sig = measurementSd(def, level);
     const varReal = syy / (n - 1);
-    const ceiling = Math.sqrt(Math.max(0, 1 - (2 * sig * sig) / varReal));
+    const ceiling = Math.sqrt(Math.max(0, 1 - (sig * sig) / varReal));
     result.individualEffects[v] = { n, r, noiseCeiling: ceiling, meanPredicted: mp, meanRealised: mr, sdRealised: Math.sqrt(varReal) };
     log(`individual ${v}: r = ${r.toFixed(3)} (noise ceiling ${ceiling.toFixed(3)})`);
   }

@@ -7,7 +7,7 @@ RESULTS=${2:?usage: submit.sh TRIAL.yaml RESULTS_DIR PARTS}
 PARTS=${3:?usage: submit.sh TRIAL.yaml RESULTS_DIR PARTS}
 HERE=$(cd "$(dirname "$0")" && pwd)
 vtrial check "$TRIAL"
-ARRAY=$(sbatch --parsable --array=0-$((PARTS - 1)) --export=ALL,PARTS="$PARTS" "$HERE/vtrial-shards.sbatch" "$TRIAL" "$RESULTS")
+ARRAY=$(sbatch --parsable --array=1-$PARTS --export=ALL,PARTS="$PARTS" "$HERE/vtrial-shards.sbatch" "$TRIAL" "$RESULTS")
 ARRAY=${ARRAY%%;*}
 MERGE=$(sbatch --parsable --dependency=afterok:"$ARRAY" "$HERE/vtrial-merge.sbatch" "$RESULTS")
 echo "parts: job array $ARRAY ($PARTS tasks); merge: job $MERGE -> $RESULTS/report/report.json"

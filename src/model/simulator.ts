@@ -12,7 +12,7 @@
 import { InputError } from '../core/errors.js';
 import { Purpose, Rng } from '../core/rng.js';
 import type { SimulationContext, Simulator, Trajectories, TwinBatch } from '../core/simulator.js';
-import { findVariable, measurementSd, resolveColumn } from '../population/catalog.js';
+import { findDerived, findVariable, measurementSd, resolveColumn } from '../population/catalog.js';
 import type { ArmSpec, ScheduleSpec } from '../trial-dsl/spec.js';
 import { initBackend } from './backend.js';
 import { isExposureCode, exposureStart, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
@@ -38,6 +38,11 @@ async function defaultExposureFn(): Promise<ArmExposureFn> {
   return mod.armExposureEvents;
 }
 
+/** PLACEBO//<what it mimics>: the exposure code of a placebo intervention. */
+export function isPlaceboCode(code: string): boolean {
+  return code.toUpperCase().startsWith('PLACEBO//');
+}
+
 /** Exposure events -> timeline, rejecting codes the model never saw in training. */
 export function exposureTimeline(model: TwinModel, events: readonly ExposureEvent[], armId: string): ExposureTimeline {
   const known = new Set(model.tokenizer.exposures.map((e) => e.code));
@@ -46,7 +51,13 @@ export function exposureTimeline(model: TwinModel, events: readonly ExposureEven
   for (const e of events) {
     if (!isExposureCode(e.code)) throw new Error(`arm '${armId}': exposure code '${e.code}' lacks a CATEGORY// prefix`);
     const { code, stop } = exposureStart(e.code);
-    if (!known.has(code)) { if (!stop) unknown.add(code); continue; }
+    if (!known.has(code)) {
+      // A placebo is inert by construction (no pharmacological or behavioural exposure). When the
+      // training cohort had no placebo codes, the model cannot have learned anything about them,
+      // and treating them as absent is the only consistent reading. Any other unseen code is an error.
+      if (!stop && !isPlaceboCode(code)) unknown.add(code);
+      continue;
+    }
     let a = byCode.get(code);
     if (!a) byCode.set(code, (a = []));
     a.push(stop ? { day: e.day, level: 0, active: false } : { day: e.day, level: e.value, active: true });
@@ -100,8 +111,17 @@ export class ModelSimulator implements Simulator {
     const sIndex = new Map(spec.statics.map((v, i) => [v.id, i] as const));
 
     // scheduled variables: modelled ones are sampled; fixed attributes are carried from the batch
+    // derived endpoints (non_hdl_c, map, ...) expand to their inputs, as in the reference world
+    const visitVars = schedule.visits.map((v) => {
+      const out = new Set<string>();
+      for (const x of v.variables) {
+        const d = findDerived(x);
+        if (d) d.inputs.forEach((y) => out.add(y)); else out.add(x);
+      }
+      return [...out];
+    });
     const scheduled: string[] = [];
-    for (const v of schedule.visits) for (const x of v.variables) if (!scheduled.includes(x)) scheduled.push(x);
+    for (const vs of visitVars) for (const x of vs) if (!scheduled.includes(x)) scheduled.push(x);
     const unknownVars = scheduled.filter((x) => !mIndex.has(x) && !sIndex.has(x) && !batch.columns[x]);
     if (unknownVars.length) {
       throw new InputError(`the model checkpoint does not model variable(s) ${unknownVars.join(', ')}`, [
@@ -111,6 +131,12 @@ export class ModelSimulator implements Simulator {
       ]);
     }
 
+    // which modelled variables each visit measures: only those enter the history as observations
+    const measured = visitVars.map((vs) => {
+      const m = new Uint8Array(spec.measured.length);
+      for (const x of vs) { const k = mIndex.get(x); if (k !== undefined) m[k] = 1; }
+      return m;
+    });
     const timeline = exposureTimeline(this.model, await this.armEvents(arm, schedule.durationDays), arm.id);
     const values: Record<string, Float64Array> = {};
     for (const x of scheduled) values[x] = new Float64Array(n * nv).fill(NaN);
@@ -147,12 +173,12 @@ export class ModelSimulator implements Simulator {
         rngs.push(rng);
         drop[i] = dropoutDay(new Rng(ctx.seed, id, Purpose.dropout), schedule.dropout, schedule.durationDays);
       }
-      const traj = this.model.rollout({ statics, initial, visitDays, exposures: timeline, rngs });
+      const traj = this.model.rollout({ statics, initial, visitDays, exposures: timeline, rngs, measured });
       for (let i = c0; i < c1; i++) {
         const li = i - c0;
         schedule.visits.forEach((visit, vi) => {
           if (vi > 0 && visit.day > drop[i]!) return;
-          for (const x of visit.variables) {
+          for (const x of visitVars[vi]!) {
             const k = mIndex.get(x);
             let val: number;
             if (k !== undefined) val = traj[k]![li * nv + vi]!;

@@ -97,6 +97,7 @@ export interface History {
 }
 
 const STATIC_CORE = ['age', 'sex'];
+const staticRank = (id: string): number => (STATIC_CORE.includes(id) ? STATIC_CORE.indexOf(id) : STATIC_CORE.length);
 
 /** Code prefixes that are not exposures: static attributes and events (MEDS convention). */
 const STATIC_PREFIXES = ['SEX', 'CONDITION', 'STATIC'];
@@ -266,7 +267,7 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
   // flags are listed only when present: their mean/sd over participants counts the absent ones as 0
   const nSubj = cohort.subjects.length;
   for (const [id, a] of stat) if (staticDefault(id) === 0 && a.n < nSubj) a.n = nSubj;
-  const statics: StaticVar[] = [...stat.entries()].sort(([a], [b]) => (STATIC_CORE.indexOf(b) - STATIC_CORE.indexOf(a)) || a.localeCompare(b)).map(([id, a]) => {
+  const statics: StaticVar[] = [...stat.entries()].sort(([a], [b]) => staticRank(a) - staticRank(b) || a.localeCompare(b)).map(([id, a]) => {
     const { mean, sd } = meanSd(a);
     return { id, mean, sd: sd > 1e-9 ? sd : 1 };
   });

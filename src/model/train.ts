@@ -135,12 +135,16 @@ export function isValidationSubject(id: string, seed: number, valFraction: numbe
   return new Rng(seed, hashString(id), Purpose.cohort).uniform() < valFraction;
 }
 
-/** Learning rate at a step: linear warm-up, then cosine decay from lr to minLr over totalSteps. */
-export function learningRate(step: number, s: Pick<TrainSettings, 'lr' | 'minLr' | 'warmupSteps'>, totalSteps: number): number {
+/**
+ * Learning rate: linear warm-up over warmupSteps, then cosine decay from lr to minLr as
+ * `progress` goes 0 -> 1. Progress is the larger of steps done / steps planned and wall time
+ * used / wall-time budget, so the decay completes whichever limit comes first, even when the
+ * speed of the machine changes during training.
+ */
+export function learningRate(step: number, progress: number, s: Pick<TrainSettings, 'lr' | 'minLr' | 'warmupSteps'>): number {
   if (step < s.warmupSteps) return (s.lr * (step + 1)) / s.warmupSteps;
-  if (step >= totalSteps) return s.minLr;
-  const ratio = (step - s.warmupSteps) / Math.max(1, totalSteps - s.warmupSteps);
-  return s.minLr + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (s.lr - s.minLr);
+  const p = Math.min(1, Math.max(0, progress));
+  return s.minLr + 0.5 * (1 + Math.cos(Math.PI * p)) * (s.lr - s.minLr);
 }
 
 function sliceBatch(set: EncodedSet, idx: readonly number[], T: number): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D } {
@@ -251,7 +255,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   }
 
   const stepsPerEpoch = Math.ceil(train.n / s.batchSize);
-  let totalSteps = s.epochs * stepsPerEpoch;
+  const plannedSteps = s.epochs * stepsPerEpoch;
+  let totalSteps = plannedSteps;
   const maxSeconds = s.maxMinutes * 60;
   const t0 = performance.now();
   const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000;
@@ -292,7 +297,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       const idx = batches[b]!;
       const Tb = idx.reduce((a, i) => Math.max(a, train.lens[i]!), 1);
       const batch = sliceBatch(train, idx, Tb);
-      const lr = learningRate(step, s, totalSteps);
+      const progress = Math.max(step / plannedSteps, elapsed() / maxSeconds);
+      const lr = learningRate(step, progress, s);
       const { value, grads } = tf.variableGrads(() => mixtureNll(forward(params, c, batch.x), batch.y, batch.m, c), varList);
       const loss = value.dataSync()[0]!;
       const gnorm = tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]!));
@@ -321,13 +327,11 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       step++;
       const sec = (performance.now() - tStart) / 1000;
       tokensPerSecond = tokensSeen / Math.max(sec, 1e-9);
-      if (step === Math.min(20, stepsPerEpoch) + (resumeState ? resumeState.state.step : 0) && !resumeState) {
-        // re-plan the cosine schedule to the wall-time budget
-        const secPerStep = sec / 20;
-        totalSteps = Math.max(s.warmupSteps + 1, Math.min(s.epochs * stepsPerEpoch, Math.floor(maxSeconds / secPerStep * 0.97)));
-      }
+      // steps expected in total at the current speed (for the progress bar and ETA)
+      const stepsThisRun = step - (resumeState?.state.step ?? 0);
+      if (stepsThisRun >= 5) totalSteps = Math.min(plannedSteps, step + Math.floor(Math.max(0, maxSeconds - elapsed()) / (sec / stepsThisRun)));
       const secPerStep = sec / Math.max(1, step - (resumeState?.state.step ?? 0));
-      emit({ phase: 'step', epoch, epochs: s.epochs, step, totalSteps, loss, lr, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: Math.max(0, (Math.min(totalSteps, s.epochs * stepsPerEpoch) - step) * secPerStep) });
+      emit({ phase: 'step', epoch, epochs: s.epochs, step, totalSteps, loss, lr, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: Math.max(0, (totalSteps - step) * secPerStep) });
       if (elapsed() >= maxSeconds) { stoppedBecause = `wall-time budget of ${s.maxMinutes} min reached`; epoch++; lastTrainLoss = epochLoss / epochCount; await endEpoch(); break outer; }
     }
     epoch++;
@@ -343,7 +347,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     else if (valLoss < bestVal) { bestVal = valLoss; copyInto(best, params); badEpochs++; }
     else badEpochs++;
     if (badEpochs >= s.patience) { stoppedBecause = `early stopping: no validation improvement > ${s.minDelta} for ${s.patience} epochs`; stop = true; }
-    emit({ phase: 'epoch', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, valLoss, lr: learningRate(step, s, totalSteps), tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: NaN });
+    emit({ phase: 'epoch', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, valLoss, lr: learningRate(step, Math.max(step / plannedSteps, elapsed() / maxSeconds), s), tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: NaN });
     // save current weights (for resume) and state every epoch
     await saveWeights(opts.outDir, params);
     await saveTrainState(opts.outDir, { step, epoch, bestValLoss: bestVal, badEpochs, elapsedSeconds: elapsed(), history }, mAdam, vAdam, best);

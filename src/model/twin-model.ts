@@ -35,6 +35,12 @@ export interface RolloutRequest {
   readonly exposures: ExposureTimeline | readonly ExposureTimeline[];
   /** One stream per twin. */
   readonly rngs: readonly Rng[];
+  /**
+   * Per visit (index into visitDays), which variables are measured there (1) and so enter the
+   * next token as observations; the others are still sampled and returned but enter the history
+   * as missing, as unmeasured variables did in training. Omitted (or null for a visit) = all.
+   */
+  readonly measured?: readonly (Uint8Array | null)[];
   /** Use the key/value cache (default true); false re-runs the whole prefix each step (tests, benchmarks). */
   readonly cache?: boolean;
 }
@@ -176,13 +182,14 @@ export class TwinModel {
           mix = this.readMixture(o);
           tf.dispose([xt, o]);
         }
+        const fed = req.measured?.[s + 1] ?? null;
         for (let i = 0; i < n; i++) {
           const rng = req.rngs[i]!;
           const row = cur[i]!;
           for (let v = 0; v < V; v++) {
             const z = sampleMixture(mix, (i * V + v) * mix.K, rng);
             const val = denormalise(spec.measured[v]!, z);
-            row[v] = val;
+            row[v] = fed === null || fed[v] ? val : NaN;
             out[v]![i * nv + s + 1] = val;
           }
         }

@@ -469,6 +469,7 @@ function fill(out: Float64Array, sex: number, age: number, x: Float64Array, rng:
   put('cgm_mean_glucose', meanG);
   put('cgm_cv', cv);
   put('cgm_tir', timeInRange(meanG, cv));
+  put('cgm_time_above_140', hoursAbove(meanG, cv, 140));
   put('ppgr', fromMarginal('ppgr', sex, age, z('ppgr')) * (diabetes ? 1.8 : 1));
 
   // inflammation, liver, kidney
@@ -527,6 +528,17 @@ export function timeInRange(mean: number, cvPct: number): number {
   const mu = Math.log(mean) - s2 / 2;
   const p = normCdf((Math.log(180) - mu) / s) - normCdf((Math.log(70) - mu) / s);
   return 100 * p;
+}
+
+/**
+ * Hours per day above a glucose threshold, with the same within-day glucose distribution as
+ * timeInRange: log-normal with the CGM mean and coefficient of variation (modelling choice;
+ * CGM glucose is right-skewed). 24 x P(glucose > threshold).
+ */
+export function hoursAbove(mean: number, cvPct: number, threshold: number): number {
+  const s2 = Math.log(1 + (cvPct / 100) ** 2);
+  const mu = Math.log(mean) - s2 / 2;
+  return 24 * (1 - normCdf((Math.log(threshold) - mu) / Math.sqrt(s2)));
 }
 
 /**

@@ -133,6 +133,9 @@ export const VARIABLES: readonly VariableDef[] = [
   { id: 'on_bp_meds', label: 'On antihypertensive medication', unit: '', domain: 'medication', kind: 'flag', plausible: [0, 1], transform: 'identity', decimals: 0, measurable: false, aliases: ['on_antihypertensive'] },
   { id: 'on_metformin', label: 'On metformin', unit: '', domain: 'medication', kind: 'flag', plausible: [0, 1], transform: 'identity', decimals: 0, measurable: false, aliases: ['metformin'] },
   { id: 'on_insulin', label: 'On insulin', unit: '', domain: 'medication', kind: 'flag', plausible: [0, 1], transform: 'identity', decimals: 0, measurable: false },
+  // CGM, added after the first release: appended so that the index of every earlier variable is unchanged.
+  // Hours/day above 140 mg/dL from the week's glucose distribution (baseline.ts hoursAbove); noise SD a modelling choice.
+  { id: 'cgm_time_above_140', label: 'CGM time above 140 mg/dL', unit: 'h/day', domain: 'cgm', kind: 'continuous', plausible: [0, 24], transform: 'identity', noiseSd: 0.5, decimals: 2, measurable: true },
 ];
 
 /** Variables computed from others; usable as endpoints and eligibility, never stored. */

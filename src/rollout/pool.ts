@@ -2,6 +2,15 @@
  * Where shards run: a piscina pool of worker threads (one per core by default), or the main
  * thread when one worker is asked for. Both run the same function (task.ts), so the choice never
  * changes a result. Typed arrays travel by transfer (ownership moves), not by structured clone.
+ *
+ * A pool can outlive one run: `withPool(opts, fn)` opens one warm pool for many runs (replicate
+ * trials of `vtrial power`, the trial files of `vtrial validate`), passed to each run as
+ * RunOptions.pool, so threads start, load their simulator and warm up once.
+ *
+ * Warm-up: right after a pool opens, each thread loads the simulator and rolls out a few
+ * throw-away twins (so the engine's code is compiled before the first real shard), while the
+ * main thread draws and randomises the trial's twins. The warm-up twins are never part of a
+ * result; simulators are pure in their inputs, so a warmed thread gives the same output.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -9,13 +18,27 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { PACKAGE_ROOT } from '../core/version.js';
-import { runShardTask, type ShardOutput, type ShardTask } from './task.js';
+import { runShardTask, type ShardOutput, type ShardTask, type WarmTask } from './task.js';
 
 export interface ShardRunner {
   readonly threads: number;
   readonly inProcess: boolean;
   run(task: ShardTask, transfer: ArrayBuffer[], signal: AbortSignal): Promise<ShardOutput>;
   close(): Promise<void>;
+}
+
+/**
+ * A pool of rollout threads that can serve many runs. `threads === 1` is the main thread (no
+ * worker threads at all). Close it when done (withPool does).
+ */
+export interface RunPool extends ShardRunner {
+  /** Load the simulator and warm each thread up, once per (engine, checkpoint, module); never throws. */
+  warm(task: WarmTask): Promise<void>;
+  /** Run a whole task of another kind (see worker.ts), e.g. a small trial from draw to merge. */
+  runTask<T>(task: unknown, signal?: AbortSignal): Promise<T>;
+  /** Seconds from opening until every thread had loaded its simulator and warmed up (NaN before). */
+  readonly readyMs: number;
+  readonly closed: boolean;
 }
 
 /** The compiled worker module: next to this file when running from dist, else the package's dist. */
@@ -32,19 +55,34 @@ export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-class InProcessRunner implements ShardRunner {
+const warmKey = (t: WarmTask): string => `${t.engine}\u0000${t.checkpoint ?? ''}\u0000${t.simulatorModule ?? ''}`;
+
+class InProcessRunner implements RunPool {
   readonly threads = 1;
   readonly inProcess = true;
+  closed = false;
+  readyMs = 0;
   async run(task: ShardTask, _transfer: ArrayBuffer[], signal: AbortSignal): Promise<ShardOutput> {
     signal.throwIfAborted();
     return runShardTask(task, false);
   }
-  async close(): Promise<void> {}
+  // the main thread warms itself on its first shard: nothing to overlap with
+  async warm(_task: WarmTask): Promise<void> {}
+  async runTask<T>(): Promise<T> {
+    throw new Error('an in-process runner runs shards only');
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
 }
 
-class PoolRunner implements ShardRunner {
+class PoolRunner implements RunPool {
   readonly inProcess = false;
+  closed = false;
+  readyMs = NaN;
   private readonly pool: Piscina;
+  private readonly opened = performance.now();
+  private readonly warming = new Map<string, Promise<void>>();
   constructor(readonly threads: number) {
     this.pool = new Piscina({
       filename: workerFile(),
@@ -54,16 +92,51 @@ class PoolRunner implements ShardRunner {
       idleTimeout: 60_000,
     });
   }
+  warm(task: WarmTask): Promise<void> {
+    const key = warmKey(task);
+    let w = this.warming.get(key);
+    if (!w) {
+      // one warm-up task per thread, all at once: each busy thread takes the next one
+      w = Promise.all(Array.from({ length: this.threads }, () => this.pool.run(task).catch(() => undefined))).then(() => {
+        if (Number.isNaN(this.readyMs)) this.readyMs = performance.now() - this.opened;
+      });
+      this.warming.set(key, w);
+    }
+    return w;
+  }
   run(task: ShardTask, transfer: ArrayBuffer[], signal: AbortSignal): Promise<ShardOutput> {
     return this.pool.run(task, { transferList: transfer, signal }) as Promise<ShardOutput>;
   }
+  runTask<T>(task: unknown, signal?: AbortSignal): Promise<T> {
+    return this.pool.run(task, signal ? { signal } : {}) as Promise<T>;
+  }
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.destroy();
   }
 }
 
 /** A runner for the given worker count (1 = the main thread, no pool). */
-export function createRunner(workers: number): ShardRunner {
+export function createRunner(workers: number): RunPool {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
   return workers === 1 ? new InProcessRunner() : new PoolRunner(workers);
+}
+
+/** Open a pool for several runs (workers: default one per core; 1 = the main thread). Close it when done. */
+export function openPool(opts: { workers?: number } = {}): RunPool {
+  return createRunner(opts.workers ?? defaultWorkers());
+}
+
+/**
+ * Run `fn` with one pool open for all its runs (pass it as RunOptions.pool), and close it
+ * afterwards, also when fn throws.
+ */
+export async function withPool<T>(opts: { workers?: number }, fn: (pool: RunPool) => Promise<T>): Promise<T> {
+  const pool = openPool(opts);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
+  }
 }

@@ -24,7 +24,7 @@ import { TrajectoryAccumulator, type TwinEndpointValues } from '../analysis/endp
 import type { TrialData } from '../analysis/trial.js';
 import { drawTwins } from '../population/draw.js';
 import { parseExact, stringifyExact } from './pack.js';
-import { createRunner, defaultWorkers, type ShardRunner } from './pool.js';
+import { createRunner, defaultWorkers, type RunPool } from './pool.js';
 import { randomise } from './randomise.js';
 import {
   finishedShards, readManifest, readShard, writeManifest, writeShard, writeShardTrajectories,
@@ -32,6 +32,7 @@ import {
 } from './runfolder.js';
 import { outputBuffers, type ShardOutput, type ShardTask, type TaskFault } from './task.js';
 import { writeTrajectoriesFile } from './trajectories.js';
+import { writeRunAdam, type AdamFormat } from './adam-export.js';
 
 /** Twins per shard. Fixed (never derived from the worker count) so merges are order-stable. */
 export const DEFAULT_SHARD_SIZE = 1000;
@@ -98,6 +99,15 @@ export interface RunOptions {
   twins?: TwinBatch;
   /** An ES module exporting createSimulator(), used instead of the engine (tests, plug-ins). */
   simulatorModule?: string;
+  /**
+   * An open pool (openPool / withPool) to run the shards on, kept open after the run; its thread
+   * count replaces `workers`. Without it a run opens its own pool and closes it at the end.
+   */
+  pool?: RunPool;
+  /** Write ADaM-shaped tables (ADSL and BDS) of every twin under every arm into this folder. */
+  adamDir?: string;
+  /** Format of the ADaM tables (default csv). */
+  adamFormat?: AdamFormat;
 }
 
 /** Thrown when a run is aborted; the finished shards are kept in runDir. */
@@ -249,14 +259,36 @@ interface Session {
   batch: TwinBatch;
 }
 
-/** Draw, randomise and run this session's shards into the run folder. */
+/**
+ * Draw, randomise and run this session's shards into the run folder. The pool (when more than
+ * one thread will be used) opens first, so its threads start and warm up while the main thread
+ * draws the twins.
+ */
 async function execute(spec0: TrialSpec, opts: RunOptions, runDir: string, part: { index: number; count: number } | null): Promise<Session> {
   const t0 = performance.now();
   const planned = plan(spec0, opts);
-  const { manifestBase } = planned;
   if (part && (!Number.isInteger(part.index) || !Number.isInteger(part.count) || part.count < 1 || part.index < 0 || part.index >= part.count)) {
     throw new UsageError(`--shard ${part.index}/${part.count}: expected i/N with 0 <= i < N`);
   }
+  const expectedShards = Math.ceil(planned.spec.population.n / planned.manifestBase.shardSize);
+  const [pFrom, pTo] = part ? partShards(expectedShards, part.index, part.count) : [0, expectedShards];
+  const wanted = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), pTo - pFrom));
+  if (opts.pool?.closed) throw new Error('RunOptions.pool is closed');
+  const own = !opts.pool && wanted > 1 ? createRunner(wanted) : null;
+  const pool = opts.pool ?? own;
+  if (pool && !pool.inProcess) {
+    const { spec, manifestBase } = planned;
+    void pool.warm({ kind: 'warm', spec, seed: manifestBase.streamSeed, engine: spec.engine, checkpoint: manifestBase.checkpoint, simulatorModule: opts.simulatorModule, baseDir: dirname(spec.source.file) });
+  }
+  try {
+    return await executePlanned(planned, opts, runDir, part, pool, t0);
+  } finally {
+    await own?.close();
+  }
+}
+
+async function executePlanned(planned: Plan, opts: RunOptions, runDir: string, part: { index: number; count: number } | null, pool: RunPool | null, t0: number): Promise<Session> {
+  const { manifestBase } = planned;
   const emit = (e: Omit<ProgressEvent, 'elapsedMs'>): void => opts.progress?.({ ...e, elapsedMs: performance.now() - t0 });
   const requested = planned.spec.population.n;
   emit({ phase: 'draw', twinsDone: 0, twinsTotal: requested, shardsDone: 0, shardsTotal: 0, rate: NaN, etaMs: NaN, message: `drawing ${requested} twins` });
@@ -293,7 +325,7 @@ async function execute(spec0: TrialSpec, opts: RunOptions, runDir: string, part:
     shards: [from, to],
     population: { draws: drawn.draws, method: drawn.method, warnings: drawn.warnings },
     allocationCounts: alloc.counts,
-    trajectories: !!opts.trajectoriesOut || (previous?.trajectories ?? false),
+    trajectories: !!opts.trajectoriesOut || !!opts.adamDir || (previous?.trajectories ?? false),
   };
   mkdirSync(runDir, { recursive: true });
   writeManifest(runDir, manifest);
@@ -312,8 +344,9 @@ async function execute(spec0: TrialSpec, opts: RunOptions, runDir: string, part:
     results.set(i, r);
   }
   const resumedShards = results.size;
-  if (opts.trajectoriesOut && resumedShards > 0 && !previous?.trajectories) {
-    throw new UsageError(`--trajectories: the kept shards in ${runDir} were run without trajectories; resume without --trajectories or start a fresh run`);
+  if ((opts.trajectoriesOut || opts.adamDir) && resumedShards > 0 && !previous?.trajectories) {
+    const flag = opts.trajectoriesOut ? '--trajectories' : '--adam';
+    throw new UsageError(`${flag}: the kept shards in ${runDir} were run without trajectories; resume without ${flag} or start a fresh run`);
   }
 
   const fault = opts.fault === undefined ? parseFaultEnv(process.env.VTRIAL_FAULT) : opts.fault;
@@ -330,7 +363,7 @@ async function execute(spec0: TrialSpec, opts: RunOptions, runDir: string, part:
     return s;
   })();
 
-  const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), Math.max(1, todo.length)));
+  const workers = Math.max(1, Math.min(pool?.threads ?? 1, todo.length));
   const tRoll = performance.now();
   let twinsThisSession = 0;
   const progress = (message?: string): void => {
@@ -359,10 +392,9 @@ async function execute(spec0: TrialSpec, opts: RunOptions, runDir: string, part:
   const onAbort = (): void => stop.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let failure: unknown = null;
-  let runner: ShardRunner | null = null;
+  const runner: RunPool = pool ?? createRunner(1);
   try {
     if (opts.signal?.aborted) throw new RunInterrupted(runDir, results.size, total);
-    if (todo.length) runner = createRunner(workers);
     const queue = [...todo];
     const lane = async (): Promise<void> => {
       for (let i = queue.shift(); i !== undefined && !stop.signal.aborted; i = queue.shift()) {
@@ -372,7 +404,7 @@ async function execute(spec0: TrialSpec, opts: RunOptions, runDir: string, part:
           if (stop.signal.aborted) return;
           const { task, transfer } = makeTask(i, attempt);
           try {
-            out = await runner!.run(task, transfer, stop.signal);
+            out = await runner.run(task, transfer, stop.signal);
           } catch (e) {
             if (stop.signal.aborted) return;
             lastError = e;
@@ -409,7 +441,7 @@ async function execute(spec0: TrialSpec, opts: RunOptions, runDir: string, part:
     await Promise.all(Array.from({ length: Math.min(workers, todo.length) }, lane));
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    await runner?.close();
+    if (!pool) await runner.close();
   }
   if (failure) throw failure;
   if (results.size < total) throw new RunInterrupted(runDir, results.size, total);
@@ -498,9 +530,15 @@ export async function runTrial(spec: TrialSpec, opts: RunOptions = {}): Promise<
   if (opts.resumeDir && !existsSync(join(opts.resumeDir, 'manifest.json'))) readManifest(opts.resumeDir); // throws a clear error
   const session = await execute(spec, opts, runDir, null);
   const data = finish(session, opts);
+  const m = session.manifest;
+  const writing = (what: string): void => opts.progress?.({ phase: 'merge', twinsDone: m.n, twinsTotal: m.n, shardsDone: m.nShards, shardsTotal: m.nShards, elapsedMs: session.wallMs, rate: NaN, etaMs: 0, message: `writing ${what}` });
   if (opts.trajectoriesOut) {
-    opts.progress?.({ phase: 'merge', twinsDone: session.manifest.n, twinsTotal: session.manifest.n, shardsDone: session.manifest.nShards, shardsTotal: session.manifest.nShards, elapsedMs: session.wallMs, rate: NaN, etaMs: 0, message: `writing ${opts.trajectoriesOut}` });
-    await writeTrajectoriesFile(opts.trajectoriesOut, [runDir], session.manifest);
+    writing(opts.trajectoriesOut);
+    await writeTrajectoriesFile(opts.trajectoriesOut, [runDir], m);
+  }
+  if (opts.adamDir) {
+    writing(`ADaM tables in ${opts.adamDir}`);
+    await writeRunAdam({ dir: opts.adamDir, format: opts.adamFormat ?? 'csv' }, [runDir], m);
   }
   if (own) {
     rmSync(runDir, { recursive: true, force: true });
@@ -528,7 +566,7 @@ export async function runPart(spec: TrialSpec, dir: string, opts: RunOptions & {
  * Merge run folders (the parts of a sharded run, or a whole run folder) into the data of the
  * single-machine run. Every shard must be present exactly once, all from the same run.
  */
-export async function mergeRunFolders(dirs: readonly string[], opts: { trajectoriesOut?: string } = {}): Promise<TrialData> {
+export async function mergeRunFolders(dirs: readonly string[], opts: { trajectoriesOut?: string; adamDir?: string; adamFormat?: AdamFormat } = {}): Promise<TrialData> {
   if (dirs.length === 0) throw new UsageError('merge: name at least one part folder');
   const t0 = performance.now();
   const manifests = dirs.map((d) => readManifest(d));
@@ -569,9 +607,102 @@ export async function mergeRunFolders(dirs: readonly string[], opts: { trajector
     resumedShards: 0,
     runDir: null,
   });
-  if (opts.trajectoriesOut) {
-    const byShard = shards.map((s) => dirs[owner.get(s.index)!]);
-    await writeTrajectoriesFile(opts.trajectoriesOut, byShard, manifest);
+  const byShard = shards.map((s) => dirs[owner.get(s.index)!]);
+  if ((opts.trajectoriesOut || opts.adamDir) && !manifests.every((m) => m.trajectories)) {
+    throw new InputError(`merge: ${opts.trajectoriesOut ? '--trajectories' : '--adam'} needs every part run with --trajectories or --adam`, [
+      `parts without trajectories: ${dirs.filter((_d, k) => !manifests[k].trajectories).join(', ')}`,
+    ]);
   }
+  if (opts.trajectoriesOut) await writeTrajectoriesFile(opts.trajectoriesOut, byShard, manifest);
+  if (opts.adamDir) await writeRunAdam({ dir: opts.adamDir, format: opts.adamFormat ?? 'csv' }, byShard, manifest);
+  return data;
+}
+
+/** A whole trial, draw to merge, as one pool task (see runTrialWith). */
+export interface TrialTask {
+  readonly kind: 'trial';
+  readonly spec: TrialSpec;
+  /** Run options that cross threads (no callbacks, signal or pool). */
+  readonly opts: Omit<RunOptions, 'progress' | 'signal' | 'pool' | 'workers' | 'shard'>;
+}
+
+interface ErrorForm {
+  readonly name: string;
+  readonly message: string;
+  readonly details?: readonly string[];
+  readonly fields?: readonly unknown[];
+}
+
+export interface TrialTaskResult {
+  readonly data?: TrialData;
+  readonly info?: RunInfo;
+  readonly error?: ErrorForm;
+}
+
+function errorForm(e: unknown): ErrorForm {
+  if (e instanceof RunInterrupted) return { name: e.name, message: e.message, fields: [e.runDir, e.shardsDone, e.shardsTotal] };
+  if (e instanceof ShardFailed) return { name: e.name, message: e.message, fields: [e.shard, e.start, e.end, e.attempts, errorForm(e.cause), e.runDir] };
+  if (e instanceof InputError) return { name: e.name, message: e.message, details: e.details };
+  if (e instanceof Error) return { name: e.name, message: e.message };
+  return { name: 'Error', message: String(e) };
+}
+
+function errorFrom(f: ErrorForm): Error {
+  const x = f.fields ?? [];
+  if (f.name === 'RunInterrupted') return new RunInterrupted(x[0] as string, x[1] as number, x[2] as number);
+  if (f.name === 'ShardFailed') return new ShardFailed(x[0] as number, x[1] as number, x[2] as number, x[3] as number, errorFrom(x[4] as ErrorForm), x[5] as string);
+  if (f.name === 'InputError') return new InputError(f.message, f.details ?? []);
+  if (f.name === 'UsageError') return new UsageError(f.message);
+  return new Error(f.message);
+}
+
+/** Run a trial task in this thread (worker.ts); errors come back as data, rebuilt by runTrialWith. */
+export async function runTrialTask(task: TrialTask): Promise<TrialTaskResult> {
+  try {
+    const data = await runTrial(task.spec, { ...task.opts, workers: 1 });
+    return { data, info: runInfo.get(data) };
+  } catch (e) {
+    return { error: errorForm(e) };
+  }
+}
+
+/** The typed arrays of a trial task's result (transferred, not copied). */
+export function trialTaskBuffers(r: TrialTaskResult): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  const add = (a: ArrayBufferView | undefined): void => {
+    if (a && a.buffer instanceof ArrayBuffer) seen.add(a.buffer);
+  };
+  if (!r.data) return [];
+  add(r.data.allocation);
+  for (const c of Object.values(r.data.covariates)) add(c);
+  for (const list of Object.values(r.data.endpoints)) for (const v of list) [v.y, v.base, v.time, v.event].forEach(add);
+  return [...seen];
+}
+
+/**
+ * Run a trial on an open pool (openPool / withPool). A trial of at most one shard runs whole
+ * (draw, randomise, rollout, merge) on one thread, so several such trials (replicates) can run
+ * side by side, one per thread; a larger trial spreads its shards over the pool. Either way the
+ * data are those of runTrial(spec, opts): the same code and keyed streams run, wherever.
+ * Progress events are not reported for a trial that runs whole on a thread.
+ */
+export async function runTrialWith(pool: RunPool, spec: TrialSpec, opts: RunOptions = {}): Promise<TrialData> {
+  const n = opts.twins ? opts.twins.ids.length : opts.nOverride ?? spec.population.n;
+  const shardSize = opts.shardSize ?? DEFAULT_SHARD_SIZE;
+  if (pool.inProcess || n > shardSize || opts.resumeDir || opts.shard) return runTrial(spec, { ...opts, pool });
+  const { progress: _p, signal, pool: _pool, workers: _w, shard: _s, ...rest } = opts;
+  // the environment's fault drill is read here, once, like a run in this thread would
+  const fault = rest.fault === undefined ? parseFaultEnv(process.env.VTRIAL_FAULT) : rest.fault;
+  const task: TrialTask = { kind: 'trial', spec, opts: { ...rest, fault } };
+  let out: TrialTaskResult;
+  try {
+    out = await pool.runTask<TrialTaskResult>(task, signal);
+  } catch (e) {
+    if (signal?.aborted) throw new RunInterrupted(opts.runDir ?? '(temporary folder)', 0, 1);
+    throw e;
+  }
+  if (out.error) throw errorFrom(out.error);
+  const data = out.data!;
+  runInfo.set(data, out.info!);
   return data;
 }

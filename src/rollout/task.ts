@@ -41,6 +41,26 @@ export interface ShardTask {
   readonly fault?: TaskFault;
 }
 
+/**
+ * Warm a thread up: load the simulator and roll a few throw-away twins out under every arm, so
+ * the engine's code is compiled before the first real shard. Never part of a result.
+ */
+export interface WarmTask {
+  readonly kind: 'warm';
+  readonly spec: TrialSpec;
+  readonly seed: number;
+  readonly engine: Engine;
+  readonly checkpoint: string | null;
+  readonly simulatorModule?: string;
+  /** Folder the trial file is in (relative participant files). */
+  readonly baseDir: string;
+  /** Twins (default WARM_TWINS). */
+  readonly twins?: number;
+}
+
+/** Throw-away twins per warm-up: enough for the JIT to compile the simulator's hot loops. */
+export const WARM_TWINS = 300;
+
 export interface ArmTrajectories {
   readonly values: Record<string, Float64Array>;
   readonly dropoutDay: Float64Array;
@@ -71,6 +91,7 @@ type PluginModule = { createSimulator(): Simulator | Promise<Simulator> };
 const REFERENCE_MODULE = '../population/world/index.js';
 const MODEL_MODULE = '../model/index.js';
 const BACKEND_MODULE = '../model/backend.js';
+const DRAW_MODULE = '../population/draw.js';
 
 async function backendOf(engine: Engine, simulatorModule?: string): Promise<string> {
   if (engine !== 'model' || simulatorModule) return 'js';
@@ -187,6 +208,36 @@ export async function runShardTask(task: ShardTask, inWorker: boolean): Promise<
     trajectories: task.keepTrajectories ? trajectories : undefined,
     elapsedMs: performance.now() - t0,
   };
+}
+
+const warmed = new Set<string>();
+
+/** Warm this thread up (see WarmTask); resolves once done, never throws. */
+export async function warmUp(task: WarmTask): Promise<{ ms: number }> {
+  const t0 = performance.now();
+  const key = `${task.engine}\u0000${task.checkpoint ?? ''}\u0000${task.simulatorModule ?? ''}`;
+  if (warmed.has(key)) return { ms: 0 };
+  warmed.add(key);
+  try {
+    await getSimulator(task.engine, task.checkpoint, task.simulatorModule);
+    if (task.spec.population.source !== 'synthetic' || process.env.R2_NOWARM) return { ms: performance.now() - t0 };
+    const { drawTwins } = (await import(DRAW_MODULE)) as typeof import('../population/draw.js');
+    const n = task.twins ?? WARM_TWINS;
+    // a seed of its own: these twins are never the trial's
+    const drawn = await drawTwins({ ...task.spec.population, n }, { seed: (task.seed ^ 0x5eed) >>> 0, baseDir: task.baseDir });
+    const m = drawn.batch.ids.length;
+    await runShardTask(
+      {
+        index: -1, start: 0, end: m, spec: task.spec, seed: task.seed, engine: task.engine, checkpoint: task.checkpoint,
+        simulatorModule: task.simulatorModule, ids: drawn.batch.ids, columns: drawn.batch.columns as Record<string, Float64Array>,
+        allocation: new Uint8Array(m).map((_x, i) => i % task.spec.arms.length), keepTrajectories: false, attempt: 0,
+      },
+      true,
+    );
+  } catch {
+    // best effort: a real shard reports any error of the simulator
+  }
+  return { ms: performance.now() - t0 };
 }
 
 /** Every ArrayBuffer of a shard output (to transfer it rather than copy it). */

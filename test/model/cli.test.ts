@@ -75,3 +75,29 @@ describe('cohort vocabulary', () => {
     expect(() => parseCohortCsv('id,time,code,value\n', 'bad.csv')).toThrow(/bad\.csv: cohort file lacks column\(s\) subject_id, numeric_value/);
   });
 });
+
+describe('MEDS conventions', () => {
+  it('reads SEX//F, CONDITION//flag, *_STOP// exposures, EVENT// and zero-valued exposures', async () => {
+    const { subjectHistory, exposureAt, featureLayout } = await import('../../src/model/tokenizer.js');
+    const text = [
+      'subject_id,time,code,numeric_value',
+      '1,0,SEX//F,', '1,0,AGE,50', '1,0,CONDITION//diabetes,1', '1,0,sbp,130', '1,0,BEHAVIOUR//alcohol_drinks_day,0',
+      '1,10,DRUG//amlodipine,5', '1,30,sbp,125', '1,60,DRUG_STOP//amlodipine,0', '1,90,sbp,128', '1,95,EVENT//lost_to_follow_up,',
+      '2,0,SEX//M,', '2,0,AGE,60', '2,0,sbp,140', '2,30,sbp,141',
+    ].join('\n');
+    const c = parseCohortCsv(text, 'meds.csv');
+    const spec = fitTokenizer(c);
+    expect(spec.statics.map((s) => s.id)).toEqual(['age', 'sex', 'diabetes']);
+    expect(spec.exposures.map((e) => e.code)).toEqual(['BEHAVIOUR//alcohol_drinks_day', 'DRUG//amlodipine']);
+    const h1 = subjectHistory(spec, c.subjects.find((s) => s.id === '1')!);
+    const h2 = subjectHistory(spec, c.subjects.find((s) => s.id === '2')!);
+    expect(Array.from(h1.statics)).toEqual([50, 1, 1]);
+    expect(Array.from(h2.statics)).toEqual([60, 0, 0]); // absent condition = 0
+    const amlo = h1.exposures.byCode.get('DRUG//amlodipine');
+    expect(exposureAt(amlo, 30)).toMatchObject({ level: 5, active: true });
+    expect(exposureAt(amlo, 90)).toMatchObject({ level: 0, active: false });
+    expect(exposureAt(h1.exposures.byCode.get('BEHAVIOUR//alcohol_drinks_day'), 30)).toMatchObject({ level: 0, active: true });
+    expect(h1.visits.map((v) => v.day)).toEqual([0, 30, 90]);
+    expect(featureLayout(spec).E).toBe(2);
+  });
+});

@@ -2,7 +2,6 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend.js';
 import { trainModel } from '../../src/model/train.js';
 import { createModelSimulator } from '../../src/model/simulator.js';
@@ -58,6 +57,21 @@ describe('training a tiny model on a tiny cohort', () => {
     // the tiny world's drug lowers LDL-C by ~40% of ~130 mg/dL; the model must get the sign and rough size
     expect(effect).toBeLessThan(-20);
     console.log('tiny model LDL effect', effect.toFixed(1), 'mg/dL; reference ~', (-0.4 * 130).toFixed(0));
-    console.log('tensors', tf.memory().numTensors);
+
+    // a twin's rollout does not depend on which other twins share the batch
+    const sub = [3, 17, 150];
+    const subBatch = { ids: Uint32Array.from(sub), columns: Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, Float64Array.from(sub, (i) => v[i]!)])) };
+    const as = await sim.simulate(subBatch, arms[0]!, schedule, ctx);
+    sub.forEach((i, j) => {
+      for (let v = 0; v < nv; v++) expect(as.values.ldl_c![j * nv + v]).toBeCloseTo(a.values.ldl_c![i * nv + v]!, 6);
+    });
+
+    // an exposure the model never saw is rejected, naming it; a placebo the cohort lacked is inert
+    const sim2 = await createModelSimulator(dir, { exposureFn: (arm) => (arm.id === 'x' ? [{ day: 0, code: 'DRUG//metformin', value: 1000 }] : [{ day: 0, code: 'PLACEBO//pill', value: 1 }]) });
+    await expect(sim2.simulate({ ids, columns }, { ...arms[0]!, id: 'x' }, schedule, ctx)).rejects.toThrow(/not trained on exposure\(s\) DRUG\/\/metformin/);
+    const pl = await sim2.simulate({ ids, columns }, { ...arms[1]!, id: 'placebo' }, schedule, ctx);
+    expect(Array.from(pl.values.ldl_c!)).toEqual(Array.from(b.values.ldl_c!));
+    // unmodelled scheduled variables are rejected
+    await expect(sim.simulate({ ids, columns }, arms[0]!, { ...schedule, visits: [{ label: 'b', day: 0, variables: ['hba1c'] }] }, ctx)).rejects.toThrow(/does not model variable\(s\) hba1c/);
   }, 120_000);
 });

@@ -168,3 +168,114 @@ describe('exposures and cohort', () => {
     expect(rows.some((r) => /^(DRUG|DIET|EXERCISE|SUPPLEMENT|SLEEP|BEHAVIOUR|WEIGHT_LOSS)\/\//.test(r.code))).toBe(true);
   });
 });
+
+describe('reference world: energy compensation and the fixes from the benchmark run', () => {
+  const obese = drawSynthetic(pop(800, [{ variable: 'bmi', min: 30, max: 45 }, { variable: 'diabetes', equals: 0 }]), 31).batch;
+  const months = (ms: number[], vars: string[]): ScheduleSpec => ({ durationDays: Math.round(ms[ms.length - 1] * 30.44), visits: ms.map((m) => ({ label: `m${m}`, day: Math.round(m * 30.44), variables: vars })), dropout: 0 });
+  /** Mean change (or % change) from baseline at each visit, minus the no-intervention arm's. */
+  function net(b: typeof obese, ivs: Partial<Intervention>[], v: string, ms: number[], pct: boolean, seed = 5): number[] {
+    const s = months(ms, [v]);
+    const one = (a: ArmSpec) => {
+      const t = simulateReference(b, a, s, seed);
+      const nV = ms.length;
+      return ms.map((_, k) => {
+        let sum = 0;
+        for (let i = 0; i < t.n; i++) {
+          const x0 = t.values[v][i * nV];
+          const x = t.values[v][i * nV + k];
+          sum += pct ? 100 * (x / x0 - 1) : x - x0;
+        }
+        return sum / t.n;
+      });
+    };
+    const c = one(arm([]));
+    return one(arm(ivs)).map((x, k) => x - c[k]);
+  }
+
+  it('a sustained intake cut plateaus within a year (appetite feedback) and intake creeps back up', () => {
+    const [, w6, w12, w24] = net(obese, [{ kind: 'diet', energyChangeKcal: -500 }], 'body_weight', [0, 6, 12, 24], true);
+    expect(w6).toBeLessThan(-2);
+    expect(w24).toBeGreaterThan(-7); // a constant 500 kcal/day cut without feedback would give ~ -15% at 2 years
+    expect(Math.abs(w24 - w6)).toBeLessThan(0.35 * Math.abs(w6));
+    expect(Math.abs(w24 - w12)).toBeLessThan(0.5);
+    const ei = net(obese, [{ kind: 'diet', energyChangeKcal: -500 }], 'energy_intake', [0, 1, 12], false);
+    expect(ei[1]).toBeLessThan(-350);
+    expect(ei[2]).toBeGreaterThan(ei[1] + 200); // intake rises ~100 kcal/day per kg lost
+  });
+
+  it('a programme target is reached near 6 months at full adherence, then weight plateaus', () => {
+    const [, w6, w24] = net(obese, [{ kind: 'weight_loss', targetPct: 7, support: 'intensive' }], 'body_weight', [0, 6, 24], true);
+    expect(w6).toBeGreaterThan(-8.5);
+    expect(w6).toBeLessThan(-5.5);
+    expect(Math.abs(w24 - w6)).toBeLessThan(2);
+    // waning adherence gives partial regain after the nadir
+    const wane = net(obese, [{ kind: 'weight_loss', targetPct: 7, support: 'intensive', adherenceWaning: 0.5 }], 'body_weight', [0, 6, 12, 36], true);
+    expect(wane[3]).toBeGreaterThan(Math.min(wane[1], wane[2]) + 0.5);
+  });
+
+  it('incretin drugs weaken the feedback: weight keeps falling for longer than on a diet', () => {
+    const sema = net(obese, [{ kind: 'drug', drug: 'semaglutide', dose: 2.4, frequency: 'weekly' }], 'body_weight', [0, 6, 24], true);
+    const diet = net(obese, [{ kind: 'diet', energyChangeKcal: -700 }], 'body_weight', [0, 6, 24], true);
+    expect(sema[1] / sema[2]).toBeLessThan(diet[1] / diet[2] - 0.1);
+    expect(sema[2]).toBeLessThan(-10);
+  });
+
+  it('SGLT2 glucosuria is mostly compensated by intake; HbA1c effect near the meta-analysis size', () => {
+    const t2d = drawSynthetic(pop(600, [{ variable: 'hba1c', min: 7, max: 9.5 }, { variable: 'diabetes', equals: 1 }]), 32).batch;
+    const empa = { kind: 'drug', drug: 'empagliflozin', dose: 10, frequency: 'daily' } as Partial<Intervention>;
+    const w = net(t2d, [empa], 'body_weight', [0, 12], false);
+    expect(w[1]).toBeLessThan(-1);
+    expect(w[1]).toBeGreaterThan(-3.5);
+    const a = net(t2d, [empa], 'hba1c', [0, 6], false);
+    expect(a[1]).toBeLessThan(-0.45);
+    expect(a[1]).toBeGreaterThan(-1.0);
+  });
+
+  it('omega-3 lowers TG more at high baseline TG, and total cholesterol follows', () => {
+    const ipe = { kind: 'drug', drug: 'icosapent_ethyl', dose: 4, frequency: 'daily' } as Partial<Intervention>;
+    const hi = drawSynthetic(pop(400, [{ variable: 'triglycerides', min: 500, max: 2000 }]), 33).batch;
+    const lo = drawSynthetic(pop(400, [{ variable: 'triglycerides', min: 40, max: 150 }]), 34).batch;
+    const tgHi = net(hi, [ipe], 'triglycerides', [0, 3], true)[1];
+    const tgLo = net(lo, [ipe], 'triglycerides', [0, 3], true)[1];
+    expect(tgHi).toBeLessThan(-25);
+    expect(tgLo).toBeGreaterThan(tgHi + 10);
+    expect(net(hi, [ipe], 'total_cholesterol', [0, 3], false)[1]).toBeLessThan(-10);
+  });
+
+  it('plant sterols and stanols lower LDL by a percent of baseline, more at higher dose', () => {
+    const gen = drawSynthetic(pop(600), 36).batch;
+    const sterol = (g: number, sup = 'plant_sterols') => net(gen, [{ kind: 'supplement', supplement: sup, dose: g } as Partial<Intervention>], 'ldl_c', [0, 2], true)[1];
+    const s06 = sterol(0.6), s33 = sterol(3.3);
+    expect(s06).toBeLessThan(-3);
+    expect(s33).toBeLessThan(s06 - 3);
+    expect(s33).toBeGreaterThan(-15);
+    expect(sterol(2, 'plant_stanols')).toBeCloseTo(sterol(2), 6);
+  });
+
+  it('a Mediterranean diet and weight loss lower hs-CRP; ad libitum low-carbohydrate lowers weight; TRE adds nothing to a matched energy target', () => {
+    expect(net(obese, [{ kind: 'diet', pattern: 'mediterranean' }], 'crp', [0, 6], true, 7)[1]).toBeLessThan(-10);
+    expect(net(obese, [{ kind: 'diet', energyChangeKcal: -600 }], 'crp', [0, 12], true, 7)[1]).toBeLessThan(-5);
+    expect(net(obese, [{ kind: 'diet', pattern: 'low_carb' }], 'body_weight', [0, 12], true)[1]).toBeLessThan(-1);
+    expect(net(obese, [{ kind: 'diet', carbPct: 20 }], 'body_weight', [0, 12], true)[1]).toBeLessThan(-1);
+    const cr = net(obese, [{ kind: 'diet', energyChangeKcal: -500 }], 'body_weight', [0, 12], true);
+    const crTre = net(obese, [{ kind: 'diet', energyChangeKcal: -500, fasting: { regimen: 'time_restricted', windowHours: 8 } }], 'body_weight', [0, 12], true);
+    expect(crTre[1]).toBeCloseTo(cr[1], 6);
+    const tre = net(obese, [{ kind: 'diet', fasting: { regimen: 'time_restricted', windowHours: 8 } }], 'body_weight', [0, 3], true);
+    expect(tre[1]).toBeLessThan(-0.3);
+    expect(tre[1]).toBeGreaterThan(-2.5);
+  });
+
+  it('CGM time above 140 mg/dL follows the simulated glucose distribution', () => {
+    const t2d = drawSynthetic(pop(300, [{ variable: 'hba1c', min: 7.5, max: 10 }, { variable: 'diabetes', equals: 1 }]), 35).batch;
+    const s = months([0, 6], ['cgm_time_above_140', 'cgm_mean_glucose', 'cgm_tir']);
+    const base = simulateReference(drawSynthetic(pop(600), 37).batch, arm([]), s, 3);
+    const dm = simulateReference(t2d, arm([]), s, 3);
+    const mean = (t: typeof base, v: string, k: number) => { let x = 0; for (let i = 0; i < t.n; i++) x += t.values[v][i * 2 + k]; return x / t.n; };
+    for (const t of [base, dm]) for (const x of t.values.cgm_time_above_140) { expect(x).toBeGreaterThanOrEqual(-2); expect(x).toBeLessThanOrEqual(26); }
+    expect(mean(dm, 'cgm_time_above_140', 0)).toBeGreaterThan(mean(base, 'cgm_time_above_140', 0) + 6);
+    const x: number[] = [], y: number[] = [];
+    for (let i = 0; i < dm.n; i++) { x.push(dm.values.cgm_mean_glucose[i * 2 + 1]); y.push(dm.values.cgm_time_above_140[i * 2 + 1]); }
+    expect(corr(x, y)).toBeGreaterThan(0.8);
+    expect(net(t2d, [{ kind: 'drug', drug: 'metformin', dose: 2000, frequency: 'daily' }], 'cgm_time_above_140', [0, 6], false)[1]).toBeLessThan(-1);
+  });
+});

@@ -49,7 +49,7 @@ describe('vtrial run / merge (compiled CLI, reference engine)', () => {
 
     const dir = tempDir();
     const parts = [0, 1, 2].map((i) => join(dir, `part-${i}`));
-    const runs = await Promise.all(parts.map((p, i) => vtrial([...ARGS, '--shard', `${i}/3`, '--shard-size', '80', '--out', p])));
+    const runs = await Promise.all(parts.map((p, i) => vtrial([...ARGS, '--shard', `${i + 1}/3`, '--shard-size', '80', '--out', p])));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const merged = await vtrial(['merge', ...parts, '--out', join(dir, 'report'), '--quiet']);
     expect(merged.code, merged.stderr).toBe(0);
@@ -102,8 +102,8 @@ describe('vtrial run / merge (compiled CLI, reference engine)', () => {
   }, 120_000);
 
   it('rejects a bad --shard with a usage error', () => {
-    const r = spawnSync(process.execPath, [CLI, 'run', SMALL_TRIAL, '--shard', '3/3', '--out', tempDir()], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'run', SMALL_TRIAL, '--shard', '0/3', '--out', tempDir()], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/expected i\/N with 0 <= i < N/);
+    expect(r.stderr).toMatch(/expected i\/N with 1 <= i <= N/);
   });
 });

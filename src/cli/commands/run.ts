@@ -30,10 +30,11 @@ function parseShard(v: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(v.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) {
-    throw new InvalidArgumentError(`expected i/N with 0 <= i < N (e.g. 0/4 for the first of four parts), got '${v}'`);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new InvalidArgumentError(`expected i/N with 1 <= i <= N (e.g. 1/4 for the first of four parts), got '${v}'`);
   }
-  return { index, count };
+  // parts are numbered from 1 on the command line (part 1 of 4), from 0 inside the library
+  return { index: index - 1, count };
 }
 
 function parseEngine(v: string): Engine {
@@ -112,7 +113,7 @@ export function register(program: Command): void {
     .option('--out <path>', 'write the report: FILE.json, or a folder (DIR/report.json); with --shard, the part folder')
     .option('--html <file>', 'write the HTML report')
     .option('--trajectories <file>', "write every twin's trajectory under every arm (.csv or .parquet)")
-    .option('--shard <i/N>', 'run only part i of N (0-based) into --out DIR; combine the parts with `vtrial merge`', parseShard)
+    .option('--shard <i/N>', 'run only part i of N (numbered from 1) into --out DIR; combine the parts with `vtrial merge`', parseShard)
     .option('--resume <dir>', 'finish an interrupted run kept in DIR (same report as an uninterrupted run)')
     .option('--n <n>', 'number of twins instead of population.n', positiveInt('--n'))
     .option('--seed <seed>', "seed instead of the file's", nonNegativeInt)
@@ -127,7 +128,7 @@ export function register(program: Command): void {
         'Examples:',
         '  vtrial run trials/dash-sodium.yaml --engine reference',
         '  vtrial run trials/dash-sodium.yaml --json --out results/ > report.json',
-        '  vtrial run trials/dash-sodium.yaml --shard 0/4 --out part-0    # then: vtrial merge part-* --out report',
+        '  vtrial run trials/dash-sodium.yaml --shard 1/4 --out part-1    # then: vtrial merge part-* --out report',
       ].join('\n'),
     )
     .action(async (file: string, opts: RunCliOptions) => {
@@ -136,7 +137,7 @@ export function register(program: Command): void {
       if (opts.trajectories) trajectoriesFormat(opts.trajectories);
       const spec = await loadTrial(file);
       const mode = chooseProgressMode({ quiet: opts.quiet, logJson: opts.logJson, isTTY: process.stderr.isTTY });
-      const progress = createProgress(mode, process.stderr, 5000, opts.shard ? `part ${opts.shard.index}/${opts.shard.count}` : '');
+      const progress = createProgress(mode, process.stderr, 5000, opts.shard ? `part ${opts.shard.index + 1}/${opts.shard.count}` : '');
       const signals = trapSignals();
       const common = {
         engine: opts.engine,
@@ -153,7 +154,7 @@ export function register(program: Command): void {
           const parts = await runTrialPart(spec, opts.out!, { ...common, shard: opts.shard });
           const m = parts[0].manifest;
           const twins = Math.max(0, Math.min(m.n, m.shards[1] * m.shardSize) - m.shards[0] * m.shardSize);
-          progress.done(`part ${opts.shard.index}/${opts.shard.count}: shards ${m.shards[0]}-${m.shards[1] - 1} of ${m.nShards} (${twins} twins${parts.length > 1 ? ` x ${parts.length} replicates` : ''}) kept in ${opts.out}`);
+          progress.done(`part ${opts.shard.index + 1}/${opts.shard.count}: shards ${m.shards[0]}-${m.shards[1] - 1} of ${m.nShards} (${twins} twins${parts.length > 1 ? ` x ${parts.length} replicates` : ''}) kept in ${opts.out}`);
           return;
         }
         const outcome = await runTrialReport(spec, { ...common, resumeDir: opts.resume });
@@ -166,14 +167,14 @@ export function register(program: Command): void {
         if (e instanceof RunInterrupted) {
           const sig = signals.received();
           const again = opts.shard
-            ? `vtrial run ${file} --shard ${opts.shard.index}/${opts.shard.count} --out ${opts.out}${opts.n ? ` --n ${opts.n}` : ''}${opts.seed !== undefined ? ` --seed ${opts.seed}` : ''}${opts.engine ? ` --engine ${opts.engine}` : ''}${opts.shardSize ? ` --shard-size ${opts.shardSize}` : ''}`
+            ? `vtrial run ${file} --shard ${opts.shard.index + 1}/${opts.shard.count} --out ${opts.out}${opts.n ? ` --n ${opts.n}` : ''}${opts.seed !== undefined ? ` --seed ${opts.seed}` : ''}${opts.engine ? ` --engine ${opts.engine}` : ''}${opts.shardSize ? ` --shard-size ${opts.shardSize}` : ''}`
             : `vtrial run ${file} --resume ${keptIn(e.runDir)}`;
           process.stderr.write(`vtrial: run interrupted: ${e.shardsDone} of ${e.shardsTotal} shards finished and kept in ${keptIn(e.runDir)}\nfinish it with: ${again}\n`);
           process.exitCode = sig === 'SIGTERM' ? 143 : 130;
           return;
         }
         if (e instanceof ShardFailed) {
-          process.stderr.write(`vtrial: ${e.message}\nfinished shards are kept in ${keptIn(e.runDir)}; after fixing the cause, finish with: vtrial run ${file} ${opts.shard ? `--shard ${opts.shard.index}/${opts.shard.count} --out ${opts.out}` : `--resume ${keptIn(e.runDir)}`}\n`);
+          process.stderr.write(`vtrial: ${e.message}\nfinished shards are kept in ${keptIn(e.runDir)}; after fixing the cause, finish with: vtrial run ${file} ${opts.shard ? `--shard ${opts.shard.index + 1}/${opts.shard.count} --out ${opts.out}` : `--resume ${keptIn(e.runDir)}`}\n`);
           process.exitCode = 1;
           return;
         }

@@ -52,7 +52,11 @@ export const CH = {
   lnInsulin: 33,
   quit: 34, // smoking cessation (probability of quitting by full adherence)
   lnAlt: 35,
-  a1cWeightScale: 36, // unused placeholder kept at zero: weight -> HbA1c handled in the simulator
+  /**
+   * Fraction of the appetite feedback (intake rising with weight lost) that is switched off:
+   * incretin drugs weaken it, a fixed formula diet (total diet replacement) caps what is eaten.
+   */
+  fbAtten: 36,
 } as const;
 export const NCH = 37;
 
@@ -64,6 +68,7 @@ export interface TwinContext {
   sbp0: number;
   a1c0: number;
   ldl0: number;
+  tg0: number;
   na0: number;
   k0: number;
   fibre0: number;
@@ -159,6 +164,7 @@ interface PatternDef {
   shannon?: number;
   prevotella?: number; // relative change
   a1c?: number; // in type 2 diabetes, points
+  crp?: number; // relative change of hs-CRP
 }
 
 /**
@@ -172,7 +178,11 @@ const PATTERNS: Record<DietPattern, PatternDef> = {
   usual: {},
   dash: { fat: 27, sfa: 6, mufa: 12, pufa: 8, chol: 150, fibre: 30, k: 4400, protein: 18, sbp: [-3.5, -11.4], dbp: [-2.1, -5.5], shannon: 0.1 },
   // Mediterranean: high MUFA (olive oil), nuts, fibre; BP effect about -1.5/-0.9 mmHg (modelling choice).
-  mediterranean: { fat: 37, sfa: 9, mufa: 19, pufa: 7, fibre: 27, chol: 220, sbp: [-1.5, -2.5], dbp: [-0.9, -1.5], shannon: 0.15 },
+  // hs-CRP: Mediterranean diet vs control -0.98 mg/L (95% CI -1.48 to -0.49) in a meta-analysis
+  // of RCTs (Schwingshackl L, Hoffmann G. Nutr Metab Cardiovasc Dis 2014;24:929-39
+  // doi:10.1016/j.numecd.2014.03.003; figure recalled, unverified); on the log scale about -25%
+  // at the arithmetic mean hs-CRP ~4 mg/L of such trial populations (conversion a modelling choice).
+  mediterranean: { fat: 37, sfa: 9, mufa: 19, pufa: 7, fibre: 27, chol: 220, sbp: [-1.5, -2.5], dbp: [-0.9, -1.5], shannon: 0.15, crp: -0.25 },
   // Low-carbohydrate: carbohydrate ~25 %E; HbA1c -0.3 in type 2 diabetes at 6 months (modelling choice).
   low_carb: { fat: 50, sfa: 15, mufa: 20, pufa: 10, protein: 25, fibre: 15, chol: 450, a1c: -0.3, ppgr: -0.35 },
   low_fat: { fat: 22, sfa: 7, mufa: 8, pufa: 5, fibre: 22, chol: 200 },
@@ -274,22 +284,54 @@ function dietEffect(iv: DietIntervention, c: TwinContext): Effect {
   if (p.shannon) add(e, CH.shannon, p.shannon);
   if (p.prevotella) add(e, CH.lnPrevotella, Math.log(1 + p.prevotella));
   if (p.a1c) add(e, CH.a1c, p.a1c * clamp((c.a1c0 - 5.5) / 2, 0, 1.5));
+  if (p.crp) add(e, CH.lnCrp, Math.log(1 + p.crp));
   // carbohydrate share moves the post-prandial response: -1% PPGR per -1 %E carbohydrate (modelling choice)
   const dCarb = -(fat - c.fat0) - ((iv.proteinPct ?? p.protein ?? c.protein0) - c.protein0);
   add(e, CH.lnPpgr, 0.01 * dCarb);
-  // energy
+  // energy. Every intake change below is the prescription (or the spontaneous change) at full
+  // adherence; the simulator adds the appetite feedback (intake rises with weight lost), so
+  // weight plateaus instead of falling for years.
+  const energyTarget = !!iv.energyChangeKcal || !!iv.totalDietReplacementKcal;
   if (iv.energyChangeKcal) add(e, CH.eiAbs, iv.energyChangeKcal);
-  if (iv.totalDietReplacementKcal) add(e, CH.eiAbs, iv.totalDietReplacementKcal - c.energy0);
+  if (iv.totalDietReplacementKcal) {
+    add(e, CH.eiAbs, iv.totalDietReplacementKcal - c.energy0);
+    // A formula-only diet fixes what an adherent person eats: the appetite feedback cannot raise
+    // intake while the formula is followed (modelling choice; hunger shows up as lower adherence).
+    add(e, CH.fbAtten, 1);
+  }
+  const carb0 = 100 - c.fat0 - c.protein0;
+  if (!energyTarget && dCarb < 0) {
+    // Ad libitum carbohydrate restriction lowers intake spontaneously: low-carbohydrate vs
+    // low-fat diets, weight -2.17 kg (95% CI -3.36 to -0.99) at >= 6 months (Mansoor N et al.
+    // Br J Nutr 2016;115:466-79 doi:10.1017/S0007114515004699; figure recalled, unverified).
+    // With the appetite feedback an intake cut of ~LOW_CARB_KCAL kcal/day settles ~2.2 kg lower
+    // (derived by running the model, docs/reference-world.md); full effect at 25 %E carbohydrate,
+    // none at >= 45 %E (the usual upper bound of low-carbohydrate definitions), linear between
+    // and up to 1.4x below 25 %E (modelling choices).
+    const lowCarb = (carb: number): number => clamp((LOW_CARB_FROM - carb) / (LOW_CARB_FROM - 25), 0, 1.4);
+    add(e, CH.eiAbs, -LOW_CARB_KCAL * (lowCarb(carb0 + dCarb) - lowCarb(carb0)));
+  }
   if (iv.fasting) {
-    // Fasting regimens act through energy intake (modelling choices): time-restricted eating
-    // about -200 kcal/day; alternate-day fasting ~25% average restriction; 5:2 two days at 25%
-    // of needs ~ -21%.
-    if (iv.fasting.regimen === 'time_restricted') add(e, CH.eiAbs, -200 * clamp((16 - (iv.fasting.windowHours ?? 8)) / 8 + 0.5, 0.25, 1.5));
-    else if (iv.fasting.regimen === 'alternate_day') add(e, CH.eiFrac, -0.25);
+    // Fasting regimens act through energy intake. Time-restricted eating without an energy
+    // target: weight -0.90 kg (95% CI -1.71 to -0.10) vs unrestricted eating in a meta-analysis of
+    // RCTs of mostly 4-12 weeks (Moon S et al. Nutrients 2020;12:1267 doi:10.3390/nu12051267;
+    // recalled, unverified): -150 kcal/day for an 8-h window gives ~ -1 kg at 8-12 weeks here
+    // with the appetite feedback. With a matched energy target TRE adds nothing (Liu D et al. NEJM
+    // 2022;386:1495-504 doi:10.1056/NEJMoa2114833: -1.8 kg, 95% CI -4.0 to 0.4, n.s.), so it has
+    // no intake effect beyond an energy prescription. Alternate-day fasting ~25% average
+    // restriction; 5:2 two days at 25% of needs ~ -21% (modelling choices).
+    if (iv.fasting.regimen === 'time_restricted') {
+      if (!energyTarget) add(e, CH.eiAbs, -150 * clamp((16 - (iv.fasting.windowHours ?? 8)) / 8 + 0.5, 0.25, 1.5));
+    } else if (iv.fasting.regimen === 'alternate_day') add(e, CH.eiFrac, -0.25);
     else add(e, CH.eiFrac, -0.21);
   }
   return e;
 }
+
+/** Carbohydrate share (%E) below which the spontaneous intake reduction starts (modelling choice). */
+const LOW_CARB_FROM = 45;
+/** Spontaneous intake reduction of an ad libitum ~25 %E carbohydrate diet, kcal/day (Mansoor 2016 via the model; see dietEffect). */
+export const LOW_CARB_KCAL = 270;
 
 // ---------------------------------------------------------------------------------------------
 // Drugs
@@ -354,14 +396,28 @@ const INCRETIN: Record<string, [number, number, number]> = {
   semaglutide: [16, 0.7, 1.2],
   oral_semaglutide: [9, 7, 1.0],
   liraglutide: [9, 2, 1.0],
-  tirzepatide: [23.5, 4.8, 1.6],
+  tirzepatide: [19, 2.4, 1.6],
 };
 /**
- * Placebo-subtracted weight fraction -> intake reduction fraction: the Hall model needs a larger
- * intake cut than the weight fraction at 68-72 weeks because weight is still approaching its
- * plateau; 1.3 reproduces the semaglutide anchor at 68 weeks in this model at full adherence (derived by running the model; in-sample for STEP 1).
+ * Placebo-subtracted weight fraction -> persistent intake reduction (fraction of baseline intake).
+ * The drug's appetite suppression is constant; the appetite feedback (INCRETIN_FEEDBACK_ATTEN of
+ * it switched off at full drug effect) and the Hall expenditure adaptation bring weight to a
+ * plateau. Derived by the documented method: run the model at full adherence in a STEP 1-like
+ * population (BMI 30-45, no diabetes) and choose the factor that gives the semaglutide 2.4 mg
+ * anchor (-12.4% vs no drug at 68 weeks). In-sample for STEP 1.
  */
-export const INCRETIN_INTAKE_FACTOR = 1.3;
+export const INCRETIN_INTAKE_FACTOR = 2.5;
+/**
+ * Incretin drugs weaken the appetite feedback: fitting the Hall model to mean weight curves needed
+ * a much weaker feedback for semaglutide 2.4 mg and tirzepatide 10 mg than for calorie restriction,
+ * and their time to plateau was about twice as long (Hall KD. Physiology of the weight-loss plateau
+ * in response to diet restriction, GLP-1 receptor agonism, and bariatric surgery. Obesity 2024;
+ * preprint doi:10.1101/2023.11.05.565699). Doubling the time constant rho/(k + s) with
+ * k = 100 (APPETITE_FEEDBACK) and s ~ 25 kcal/day/kg (Hall expenditure adaptation) needs
+ * k ~ 37, i.e. ~63% of the feedback removed at semaglutide 2.4 mg (derived, modelling choice);
+ * scaled by the drug's Emax dose fraction: 0.82 x D/(ED50 + D) (0.63 at semaglutide 2.4 mg).
+ */
+export const INCRETIN_FEEDBACK_ATTEN = 0.82;
 
 function drugEffect(iv: DrugIntervention, c: TwinContext): Effect {
   const e: Effect = new Map();
@@ -401,23 +457,22 @@ function drugEffect(iv: DrugIntervention, c: TwinContext): Effect {
       // doi:10.1056/NEJMoa1803917); ~ -25% without a statin (recalled, unverified).
       add(e, CH.lnLdl, Math.log(1 - (c.onStatin ? 0.181 : 0.25) * c.ldlResp));
       break;
-    case 'omega3': {
-      // TG -20 to -30% at 4 g/day (Skulas-Ray AC et al. Circulation 2019;140:e673-91
-      // doi:10.1161/CIR.0000000000000709); icosapent ethyl 4 g -19.7% vs placebo (REDUCE-IT,
-      // Bhatt DL et al. NEJM 2019;380:11-22 doi:10.1056/NEJMoa1812792): -5.5% per g/day, capped at 4 g.
-      add(e, CH.lnTg, Math.log(1 - 0.055 * clamp(dd, 0, 4)));
+    case 'omega3':
+      omega3Effect(e, c, dd);
       break;
-    }
     case 'biguanide': {
       // Metformin monotherapy HbA1c -1.12 (0.92-1.32) vs placebo (Hirst JA et al. Diabetes Care
       // 2012;35:446-54 doi:10.2337/dc11-1465), higher doses more; +0.5 point more per +1 point
       // baseline HbA1c (Sherifali D et al. Diabetes Care 2010;33:1859-64 doi:10.2337/dc09-1727).
       // Dose shape Emax with ED50 500 mg normalised to 1.12 at 2,000 mg (modelling choice).
-      const eDose = (1.12 * (dd / (dd + 500))) / (2000 / 2500);
+      // Hirst's -1.12 is the total effect; the weight route (-0.1/kg x ~2 kg, simulator) supplies
+      // ~0.2 of it, so the direct effect at 2,000 mg is 0.92 (derived).
+      const eDose = (0.92 * (dd / (dd + 500))) / (2000 / 2500);
       add(e, CH.a1c, -glyEffect(eDose, c));
       // Metformin weight -2.1 kg vs placebo in the DPP (Knowler WC et al. NEJM 2002;346:393-403
-      // doi:10.1056/NEJMoa012512): intake -50 kcal/day (modelling choice reproducing that size).
-      add(e, CH.eiAbs, -50);
+      // doi:10.1056/NEJMoa012512): intake -250 kcal/day settles ~2 kg lower with the appetite
+      // feedback (modelling choice reproducing that size by running the model).
+      add(e, CH.eiAbs, -250);
       add(e, CH.lnInsulin, Math.log(0.9));
       break;
     }
@@ -427,18 +482,25 @@ function drugEffect(iv: DrugIntervention, c: TwinContext): Effect {
       const dose = def.frequency === 'weekly' ? iv.dose * perWeek(iv.frequency) : dd;
       const frac = dose / (ed50 + dose);
       add(e, CH.eiFrac, -((emax / 100) * frac * INCRETIN_INTAKE_FACTOR * c.appetiteResp));
+      add(e, CH.fbAtten, INCRETIN_FEEDBACK_ATTEN * frac);
       add(e, CH.a1c, -glyEffect(a1cMax * frac, c));
       add(e, CH.lnInsulin, Math.log(0.85));
       add(e, CH.lnPpgr, Math.log(0.7));
       break;
     }
     case 'sglt2':
-      // SGLT2 inhibitors: HbA1c ~ -0.6 (modelling choice near Zaccardi F et al. Diabetes Obes Metab
-      // 2016;18:783-94 doi:10.1111/dom.12670, recalled), SBP/DBP -4/-1.6 mmHg (Baker WL et al.
-      // J Am Soc Hypertens 2014;8:262-75 doi:10.1016/j.jash.2014.01.007, recalled, unverified);
-      // urinary glucose loss ~60-80 g/day in diabetes ~ 250 kcal/day, less without (modelling
-      // choice); initial eGFR dip ~ -3 mL/min (modelling choice).
-      add(e, CH.a1c, -glyEffect(0.6, c));
+      // SGLT2 inhibitors vs placebo: HbA1c -0.66 (95% CI -0.73 to -0.58), weight -1.80 kg
+      // (-2.01 to -1.60) (Vasilakou D et al. Ann Intern Med 2013;159:262-74
+      // doi:10.7326/0003-4819-159-4-201308200-00007; figures recalled, unverified; trials' mean
+      // baseline HbA1c ~8%). The total at HbA1c0 8 is split into the glucosuric direct effect
+      // (SGLT2_A1C, class effect at baseline 8, scaled once by Sherifali's baseline term in
+      // glyEffect) and the weight route (-0.1/kg x ~1.8 kg, simulator). SBP/DBP -4/-1.6 mmHg
+      // (Baker WL et al. J Am Soc Hypertens 2014;8:262-75 doi:10.1016/j.jash.2014.01.007,
+      // recalled, unverified); urinary glucose loss ~60-80 g/day in diabetes ~ 250 kcal/day, less
+      // without (modelling choice), largely compensated by intake through the appetite feedback
+      // (Polidori D et al. Obesity 2016;24:2289-95 doi:10.1002/oby.21653), so weight settles ~2 kg
+      // lower; initial eGFR dip ~ -3 mL/min (modelling choice).
+      add(e, CH.a1c, -glyEffect(SGLT2_A1C, c));
       add(e, CH.sbp, -4);
       add(e, CH.dbp, -1.6);
       add(e, CH.eeEx, 250 * clamp((c.a1c0 - 5) / 3, 0.3, 1.5));
@@ -457,6 +519,33 @@ function drugEffect(iv: DrugIntervention, c: TwinContext): Effect {
     }
   }
   return e;
+}
+
+/** SGLT2 direct HbA1c class effect at baseline 8%: -0.66 total (Vasilakou 2013) minus ~0.18 via weight. */
+export const SGLT2_A1C = 0.48;
+
+/**
+ * Omega-3 fatty acids (EPA+DHA or EPA alone) lower TG in proportion to baseline TG: 4 g/day lowers
+ * TG by >= 30% in severe hypertriglyceridaemia (TG >= 500 mg/dL) and by 20-30% at TG 200-499,
+ * less at normal TG (Skulas-Ray AC et al. Circulation 2019;140:e673-e691
+ * doi:10.1161/CIR.0000000000000709). Log-linear in baseline TG at 4 g/day: 12% at 150 mg/dL,
+ * +10 points per doubling (22% at 300, 32% at 600), 5-40% (anchors at 150/300 modelling choices
+ * within the advisory's ranges); linear in dose up to 4 g/day. Total cholesterol follows through
+ * VLDL (TG/5) in the simulator.
+ */
+function omega3Effect(e: Effect, c: TwinContext, gPerDay: number): void {
+  const pct4 = clamp(12 + 10 * Math.log2(Math.max(20, c.tg0) / 150), 5, 40);
+  add(e, CH.lnTg, Math.log(1 - (pct4 / 100) * (clamp(gPerDay, 0, 4) / 4)));
+}
+
+/**
+ * Plant sterols and stanols: LDL lowered as a percent of baseline, 6% at 0.6 g/day to 12% at
+ * 3.3 g/day (Ras RT, Geleijnse JM, Trautwein EA. Br J Nutr 2014;112:214-9
+ * doi:10.1017/S0007114514000750); an Emax curve through those two points: Emax 15.4%, ED50 0.94 g
+ * (derived). Sterols and stanols did not differ (same source).
+ */
+function sterolEffect(e: Effect, g: number): void {
+  add(e, CH.lnLdl, Math.log(1 - (0.154 * g) / (g + 0.94)));
 }
 
 /** Baseline-dependent glycaemic drug effect: E + 0.5 x (HbA1c0 - 8) (Sherifali 2010), small but not zero near normoglycaemia. */
@@ -524,6 +613,13 @@ function exerciseEffect(iv: ExerciseIntervention, c: TwinContext): Effect {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Initial intake cut per kg of a programme's target that reaches the target at 6 months at full
+ * adherence in this model (with the appetite feedback); derived by running the model on adults
+ * with BMI 27-45 (test/population/world.test.ts checks the rule).
+ */
+export const PROGRAMME_KCAL_PER_KG = 140;
+
 /** Steady-state effects at full adherence of one intervention for one twin. */
 export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
   switch (iv.kind) {
@@ -537,13 +633,11 @@ export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
       const e: Effect = new Map();
       switch (iv.supplement) {
         case 'potassium': potassiumEffect(e, c, iv.dose); break;
-        // Plant sterols/stanols: LDL -6 to -12% over 0.6-3.3 g/day, Emax shape (Ras RT et al.
-        // Br J Nutr 2014;112:214-9 doi:10.1017/S0007114514000750; recalled, unverified): 12% x d/(d+1).
-        case 'plant_sterols': add(e, CH.lnLdl, Math.log(1 - (0.12 * iv.dose) / (iv.dose + 1))); break;
+        case 'plant_sterols': case 'plant_stanols': sterolEffect(e, iv.dose); break;
         case 'psyllium': solubleFibre(e, 0.7 * iv.dose); fibreMicrobiome(e, iv.dose); break;
         case 'oat_beta_glucan': solubleFibre(e, iv.dose); fibreMicrobiome(e, iv.dose); break;
         case 'fibre': solubleFibre(e, 0.3 * iv.dose); fibreMicrobiome(e, iv.dose); break;
-        case 'omega3': add(e, CH.lnTg, Math.log(1 - 0.055 * clamp(iv.dose, 0, 4))); break;
+        case 'omega3': omega3Effect(e, c, iv.dose); break;
       }
       return e;
     }
@@ -584,17 +678,25 @@ export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
       return e;
     }
     case 'weight_loss': {
-      // Behavioural weight-loss programmes act through energy intake. A target of X kg at 6 months
-      // needs ~ 76 X kcal/day in the Hall model (eventual loss ~ 1 kg per 22 kcal/day, half-time
-      // ~ 1 year: Hall KD et al. Lancet 2011;378:826-37 doi:10.1016/S0140-6736(11)60812-X);
-      // without a target: -150/-300/-450 kcal/day by support intensity (modelling choices).
+      // Behavioural weight-loss programmes act through energy intake. Real programmes reach their
+      // largest loss around 6 months and then plateau or partly regain (Franz MJ et al. J Am Diet
+      // Assoc 2007;107:1755-67 doi:10.1016/j.jada.2007.07.017: 5-8.5 kg at 6 months); the
+      // appetite feedback in the simulator produces the plateau, the arm's adherence waning the
+      // regain (Thomas DM et al. Am J Clin Nutr 2014;100:787-95 doi:10.3945/ajcn.113.079822).
+      // Design rule: the initial intake cut is the one that, at full adherence, reaches the
+      // target at 6 months in this model (PROGRAMME_KCAL_PER_KG per kg of target, derived by
+      // running the model, docs/reference-world.md), counting the programme's added activity.
+      // Without a target, support intensity sets the target: 2 / 4.5 / 7% of weight (modelling
+      // choices near Franz 2007: advice alone little loss, diet alone ~4.9 kg, diet and exercise
+      // ~7.9 kg at 6 months; 7% is the DPP/Look AHEAD goal).
       const e: Effect = new Map();
-      const targetKg = iv.targetKg ?? (iv.targetPct !== undefined ? (iv.targetPct / 100) * c.weight : undefined);
-      const deficit = targetKg !== undefined ? Math.min(1000, 76 * targetKg) : { minimal: 150, moderate: 300, intensive: 450 }[iv.support];
-      add(e, CH.eiAbs, -deficit);
+      const pct = iv.targetPct ?? { minimal: 2, moderate: 4.5, intensive: 7 }[iv.support];
+      const targetKg = iv.targetKg ?? (pct / 100) * c.weight;
       // programmes add activity: +60 min/week moderate (modelling choice)
-      add(e, CH.eeEx, ((MET.moderate - 1) * 3.5 * c.weight) / 200 * 60 / 7);
+      const ex = ((MET.moderate - 1) * 3.5 * c.weight) / 200 * 60 / 7;
+      add(e, CH.eeEx, ex);
       add(e, CH.mvpa, 60);
+      add(e, CH.eiAbs, -clamp(PROGRAMME_KCAL_PER_KG * targetKg - ex, 0, 1500));
       return e;
     }
     case 'placebo':

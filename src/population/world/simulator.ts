@@ -24,7 +24,7 @@ import type { Simulator, SimulationContext, Trajectories, TwinBatch } from '../.
 import { ENGINE_VERSION } from '../../core/version.js';
 import type { ArmSpec, ScheduleSpec } from '../../trial-dsl/spec.js';
 import { findDerived, findVariable, VARIABLES } from '../catalog.js';
-import { creatinineFromEgfr, egfrCkdEpi2021, MARGINALS, timeInRange, VAR_INDEX } from '../baseline.js';
+import { creatinineFromEgfr, egfrCkdEpi2021, hoursAbove, MARGINALS, timeInRange, VAR_INDEX } from '../baseline.js';
 import { measureIndexed } from '../noise.js';
 import { byAge } from '../stats.js';
 import { CH, NCH, interventionEffect, type TwinContext } from './effects.js';
@@ -44,6 +44,24 @@ const FORBES_C = (10.4 * RHO_L) / RHO_F; // kg
 const PAL = 1.5;
 /** Persistent energy gap behind average adult weight gain, ~30 kJ/day ~ 7 kcal/day (Hall 2011). */
 const ENERGY_GAP = 7;
+/**
+ * Appetite feedback: energy intake rises ~100 kcal/day above baseline per kg of weight lost, more
+ * than three times the expenditure adaptation (Polidori D, Sanghvi A, Seeley RJ, Hall KD. Obesity
+ * 2016;24:2289-95 doi:10.1002/oby.21653, measured under SGLT2 glucosuria). Together with the Hall
+ * expenditure adaptation it makes a sustained intake cut settle within ~6 months (time constant
+ * ~2 months) instead of ~1 year (Hall KD, Kahan S. Med Clin North Am 2018;102:183-97
+ * doi:10.1016/j.mcna.2017.08.012). Acts on weight lost below baseline only (the published
+ * relationship is for weight loss; modelling choice), after the week's interventions have been
+ * applied; CH.fbAtten switches part of it off (incretin drugs, formula diets).
+ */
+export const APPETITE_FEEDBACK = 100;
+/**
+ * Linear approximation of the Hall model for the background weight course (intake noise, secular
+ * gap, smoking cessation): ~22 kcal/day per kg at steady state (Hall 2011, physiology.md C9.1) and
+ * ~7,700 kcal per kg of mixed tissue (modelling choice for the approximation only).
+ */
+const BG_KCAL_PER_KG = 22;
+const BG_RHO = 7700;
 
 /** Weight -> BP per kg: SBP 1.05, DBP 0.92 mmHg (Neter JE et al. Hypertension 2003;42:878-84 doi:10.1161/01.HYP.0000094221.86888.AE). */
 const SBP_PER_KG = 1.05;
@@ -183,7 +201,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
     const Kc = ei0 - GAMMA_F * F0 - GAMMA_L * L0 - delta * bw0;
 
     const ctx: TwinContext = {
-      sex, age, weight: bw0, sbp0, a1c0: a10, ldl0: get('ldl_c', i),
+      sex, age, weight: bw0, sbp0, a1c0: a10, ldl0: get('ldl_c', i), tg0: get('triglycerides', i),
       na0: get('sodium_intake', i), k0: get('potassium_intake', i), fibre0: get('fibre_intake', i),
       sfa0: get('sfa_pct', i), mufa0: get('mufa_pct', i), pufa0: get('pufa_pct', i), fat0: get('fat_pct', i),
       protein0: get('protein_pct', i), chol0: get('dietary_cholesterol', i), sleep0: get('sleep_duration', i),
@@ -201,6 +219,9 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
     const usedList: number[] = [];
     for (let c = 0; c < NCH; c++) if (used[c]) usedList.push(c);
     lag.fill(0);
+    // every channel starts at zero for each twin: a channel one twin's effects use and the next
+    // twin's do not must not carry over (batch independence)
+    ch.fill(0);
 
     const rl = new Rng(seed, id, Purpose.latent);
     const rm = new Rng(seed, id, Purpose.measurement);
@@ -227,11 +248,16 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
     const a1cDrift = diabetes ? 0.1 : 0.006;
     // participation effect on clinic BP (physiology.md C12: modelling choice, ~ -2.5 mmHg at SBP 140)
     const part = -2.5 * clamp((sbp0 - 110) / 30, 0, 1.5);
-    const a1cWeightScale = clamp((a10 - 5) / 2, 0.1, 1.5);
+    // Weight -> HbA1c scaling by baseline: 1 at HbA1c 8% (Gummesson's -0.1/kg is the average over
+    // trials in type 2 diabetes with mean baseline ~8%, unverified), so the baseline dependence
+    // is applied once around that average (was 1.5 at 8%, double-counting it).
+    const a1cWeightScale = clamp((a10 - 5) / 3, 0.1, 1.5);
     const sqS = AR_SBP_SD * Math.sqrt(1 - AR_SBP_RHO * AR_SBP_RHO);
     const sqG = gSd * Math.sqrt(1 - AR_G_RHO * AR_G_RHO);
     const sqE = AR_EI_SD * Math.sqrt(1 - AR_EI_RHO * AR_EI_RHO);
     let quit = false;
+    let fbNow = 0;
+    let bgW = 0;
     let Gcur = g0 + arG;
     let v = 0;
     while (v < nV && visitWeek[v] === 0) {
@@ -255,7 +281,12 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       if (!quit && ctx.smoker && uQuit < ch[CH.quit]) quit = true;
       // energy balance (one 7-day step)
       arEI = AR_EI_RHO * arEI + sqE * rl.normal();
-      const dEI = ch[CH.eiAbs] + ch[CH.eiFrac] * ei0 + arEI + ENERGY_GAP + (quit ? 150 : 0);
+      // background (no-intervention) energy gap and its weight course, so that the feedback acts on
+      // the weight the interventions removed, not on within-person noise
+      const bgEI = arEI + ENERGY_GAP + (quit ? 150 : 0);
+      bgW += (7 * (bgEI - BG_KCAL_PER_KG * bgW)) / BG_RHO;
+      fbNow = APPETITE_FEEDBACK * (1 - clamp(ch[CH.fbAtten], 0, 1)) * Math.max(0, bw0 + bgW - (F + L));
+      const dEI = ch[CH.eiAbs] + ch[CH.eiFrac] * ei0 + fbNow + bgEI;
       // smoking cessation: weight +4.7 kg at 12 months (Aubin HJ et al. BMJ 2012;345:e4439
       // doi:10.1136/bmj.e4439) ~ +150 kcal/day in this model (modelling choice)
       const ei = ei0 + dEI;
@@ -318,7 +349,8 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       truth[I.fasting_glucose] = Math.max(50, get('fasting_glucose', ti) + 0.8 * (G - g0));
       truth[I.fasting_insulin] = get('fasting_insulin', ti) * Math.exp(lag[CH.lnInsulin] - 0.025 * kgLost);
       // hs-CRP -0.13 mg/L per kg lost (Selvin E et al. Arch Intern Med 2007;167:31-9
-      // doi:10.1001/archinte.167.1.31; recalled) ~ -3%/kg on the log scale (modelling choice)
+      // doi:10.1001/archinte.167.1.31, meta-analysis of weight-loss trials) ~ -3%/kg on the log
+      // scale at the ~4 mg/L mean hs-CRP of such trials (conversion a modelling choice)
       truth[I.crp] = get('crp', ti) * Math.exp(lag[CH.lnCrp] - 0.03 * kgLost);
       truth[I.alt] = get('alt', ti) * Math.exp(lag[CH.lnAlt] - 0.015 * kgLost);
       const egfr = clamp(get('egfr', ti) + lag[CH.egfr] + egfrSlope * years, 3, 180);
@@ -331,6 +363,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       truth[I.cgm_mean_glucose] = G;
       truth[I.cgm_cv] = cv;
       truth[I.cgm_tir] = timeInRange(G, cv);
+      truth[I.cgm_time_above_140] = hoursAbove(G, cv, 140);
       truth[I.ppgr] = get('ppgr', ti) * Math.exp(lag[CH.lnPpgr]) * (G / g0);
       truth[I.microbiome_shannon] = clamp(get('microbiome_shannon', ti) + lag[CH.shannon], 0.5, 6);
       truth[I.microbiome_butyrate] = clamp(get('microbiome_butyrate', ti) * Math.exp(lag[CH.lnButyrate]), 0, 60);
@@ -338,7 +371,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       const on = w ? 1 : 0;
       truth[I.steps] = Math.max(0, get('steps', ti) + on * ch[CH.steps]);
       truth[I.hrv_rmssd] = get('hrv_rmssd', ti) * Math.exp(lag[CH.lnHrv]);
-      const dEI = on * (ch[CH.eiAbs] + ch[CH.eiFrac] * ei0);
+      const dEI = on * (ch[CH.eiAbs] + ch[CH.eiFrac] * ei0 + fbNow);
       truth[I.energy_intake] = Math.max(600, get('energy_intake', ti) + dEI);
       truth[I.sodium_intake] = Math.max(300, get('sodium_intake', ti) + on * ch[CH.na]);
       truth[I.potassium_intake] = Math.max(500, get('potassium_intake', ti) + on * ch[CH.k]);

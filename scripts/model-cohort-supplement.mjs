@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// Supplementary reference-world participants for the twin model's training cohort: the same
+// MEDS layout and exposure codes as `vtrial cohort` (armExposureEvents), but with interventions
+// drawn from the fields `vtrial cohort` does not yet vary (diet macronutrient targets, fibre,
+// beta-glucan, nuts, olive oil, salt substitute, potassium, sodium change, total diet
+// replacement, cholesterol/eggs, weight-loss kg targets, sleep hour targets, placebos), so the
+// model sees every code a trial file can produce. Usage:
+//   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv
+import { createWriteStream } from 'node:fs';
+import { Rng, hashString } from '../dist/core/rng.js';
+import { VARIABLES } from '../dist/population/catalog.js';
+import { drawBaseline, NVAR } from '../dist/population/baseline.js';
+import { armExposureEvents } from '../dist/population/exposures.js';
+import { simulateReference } from '../dist/population/world/index.js';
+import { DRUGS, DIET_PATTERNS, SUPPLEMENTS } from '../dist/population/interventions.js';
+
+const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 101), process.argv[5] ?? 'supplement.csv'];
+const PANELS = [
+  ['sbp', 'dbp', 'resting_hr'], ['body_weight', 'bmi', 'waist', 'body_fat_pct'], ['total_cholesterol', 'ldl_c', 'hdl_c', 'triglycerides'],
+  ['fasting_glucose', 'hba1c', 'fasting_insulin'], ['crp', 'alt', 'creatinine', 'egfr'], ['cgm_mean_glucose', 'cgm_tir', 'cgm_cv', 'ppgr'],
+  ['sleep_duration', 'sleep_efficiency', 'steps', 'hrv_rmssd'], ['microbiome_shannon', 'microbiome_butyrate', 'microbiome_prevotella'],
+  ['energy_intake', 'sodium_intake', 'potassium_intake', 'carb_pct', 'protein_pct', 'fat_pct', 'sfa_pct', 'mufa_pct', 'pufa_pct', 'fibre_intake', 'dietary_cholesterol', 'alcohol', 'mvpa', 'smoker'],
+];
+const PANEL_P = [0.85, 0.8, 0.45, 0.45, 0.3, 0.15, 0.3, 0.1, 0.25];
+const pick = (r, xs) => xs[r.int(xs.length)];
+const u = (r, lo, hi) => +(lo + (hi - lo) * r.uniform()).toPrecision(3);
+
+function diet(r) {
+  const k = r.int(12);
+  const iv = { kind: 'diet' };
+  if (r.uniform() < 0.4) iv.pattern = pick(r, DIET_PATTERNS);
+  switch (k) {
+    case 0: Object.assign(iv, { fatPct: u(r, 18, 40), carbPct: u(r, 35, 60), proteinPct: u(r, 15, 25) }); break;
+    case 1: Object.assign(iv, { carbPct: u(r, 10, 40), fatPct: u(r, 30, 50), sfaPct: u(r, 7, 14) }); break;
+    case 2: Object.assign(iv, { sfaPct: u(r, 5, 10), mufaPct: u(r, 12, 20), pufaPct: u(r, 6, 12) }); break;
+    case 3: Object.assign(iv, { fibreG: u(r, 20, 45) }); break;
+    case 4: Object.assign(iv, { betaGlucanG: u(r, 2, 6) }); break;
+    case 5: Object.assign(iv, { nutsG: u(r, 15, 60) }); break;
+    case 6: Object.assign(iv, { oliveOilG: u(r, 20, 60) }); break;
+    case 7: Object.assign(iv, { saltSubstituteKclPct: pick(r, [25, 50, 75]) }); break;
+    case 8: Object.assign(iv, { potassiumMg: u(r, 3000, 4700) }); break;
+    case 9: Object.assign(iv, { sodiumChangeMg: -u(r, 800, 2500) }); break;
+    case 10: Object.assign(iv, { totalDietReplacementKcal: u(r, 800, 1300) }); break;
+    default: Object.assign(iv, r.uniform() < 0.5 ? { cholesterolMg: u(r, 150, 600) } : { eggsPerDay: pick(r, [1, 2, 3]) });
+  }
+  return iv;
+}
+
+function intervention(r) {
+  const k = r.uniform();
+  if (k < 0.55) return diet(r);
+  if (k < 0.65) return { kind: 'weight_loss', targetKg: pick(r, [4, 7, 10, 15]), support: pick(r, ['minimal', 'moderate', 'intensive']) };
+  if (k < 0.72) return { kind: 'sleep', targetHours: pick(r, [7, 7.5, 8]) };
+  if (k < 0.9) return { kind: 'placebo', mimics: pick(r, ['drug', 'pill', 'supplement', 'weekly injection', 'margarine', 'cereal', 'capsule']) };
+  if (k < 0.95) { const s = pick(r, SUPPLEMENTS); return { kind: 'supplement', supplement: s.name, dose: +(s.range[0] + (s.range[1] - s.range[0]) * (0.1 + 0.5 * r.uniform())).toPrecision(2) }; }
+  const d = pick(r, DRUGS);
+  return { kind: 'drug', drug: d.name, dose: pick(r, d.doses), frequency: d.frequency };
+}
+
+const days = Math.round(YEARS * 365.25);
+const idx = Object.fromEntries(VARIABLES.map((v, j) => [v.id, j]));
+const truth = new Float64Array(NVAR);
+const out = createWriteStream(OUT);
+const write = (s) => new Promise((res) => (out.write(s) ? res() : out.once('drain', res)));
+await write('subject_id,time,code,numeric_value\n');
+const P_EXP = hashString('model-supplement-exposure'), P_VIS = hashString('model-supplement-visits');
+for (let s = 0; s < N; s++) {
+  // subject index offset keeps these participants distinct from `vtrial cohort`'s for the same seed
+  const sid = 1_000_000 + s;
+  drawBaseline(SEED, sid, {}, truth);
+  const r = new Rng(SEED, sid, P_EXP);
+  const ivs = [];
+  const nEp = 1 + r.int(3);
+  for (let e = 0; e < nEp; e++) {
+    const start = Math.round(r.uniform() * days * 0.8);
+    const stop = r.uniform() < 0.5 ? days + 1 : Math.min(days + 1, start + 28 + Math.round(r.uniform() * days * 0.6));
+    ivs.push({ ...intervention(r), startDay: start, stopDay: stop, adherence: 0.5 + 0.5 * r.uniform(), adherenceWaning: 0.5 * r.uniform() });
+  }
+  const vr = new Rng(SEED, sid, P_VIS);
+  const visits = [];
+  for (let day = 0; day <= days; day += Math.max(7, Math.round(vr.exponential(1 / 60)))) {
+    const vars = [];
+    PANELS.forEach((p, k) => { if (day === 0 || vr.uniform() < PANEL_P[k]) vars.push(...p); });
+    visits.push({ label: `d${day}`, day, variables: vars });
+  }
+  const arm = { id: 'cohort', label: 'cohort', role: 'experimental', interventions: ivs };
+  const batch = { ids: Uint32Array.of(sid), columns: Object.fromEntries(VARIABLES.map((v, j) => [v.id, Float64Array.of(truth[j])])) };
+  const tr = simulateReference(batch, arm, { durationDays: days, visits, dropout: 0.1 * YEARS }, SEED);
+  const rows = [`${sid},0,${truth[idx.sex] === 1 ? 'SEX//F' : 'SEX//M'},`, `${sid},0,AGE,${truth[idx.age].toFixed(1)}`, `${sid},0,height,${truth[idx.height].toFixed(1)}`];
+  for (const f of ['diabetes', 'hypertension', 'on_statin', 'on_bp_meds', 'on_metformin', 'on_insulin']) if (truth[idx[f]] === 1) rows.push(`${sid},0,CONDITION//${f},1`);
+  const ev = armExposureEvents(arm, days + 1).map((e) => [e.day, `${sid},${e.day},${e.code},${e.value}`]);
+  const meas = [];
+  visits.forEach((v, k) => { for (const id of v.variables) { const x = tr.values[id]?.[k]; if (x !== undefined && Number.isFinite(x)) meas.push([v.day, `${sid},${v.day},${id},${+x.toPrecision(5)}`]); } });
+  if (Number.isFinite(tr.dropoutDay[0])) meas.push([Math.round(tr.dropoutDay[0]), `${sid},${Math.round(tr.dropoutDay[0])},EVENT//lost_to_follow_up,`]);
+  for (const [, line] of [...ev, ...meas].sort((a, b) => a[0] - b[0])) rows.push(line);
+  await write(rows.join('\n') + '\n');
+}
+out.end();
+await new Promise((res) => out.on('finish', res));
+process.stderr.write(`wrote ${N} supplementary participants to ${OUT}\n`);
