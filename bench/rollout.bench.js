@@ -11,6 +11,7 @@
 // - peak resident memory of a 100,000-twin, two-arm, 12-visit trial (target < 2 GB), in a child
 //   process; and the 1-minute load average before and after, to judge how quiet the machine was.
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -182,12 +183,37 @@ process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, 
   }
 }
 
+/**
+ * Control: the speed-up of 2 threads of plain arithmetic over 1 on this machine right now. On an
+ * idle 2-core machine it is about 2; on a shared or overcommitted one it shows the ceiling that
+ * the 2-worker speed-up above should be judged against.
+ */
+async function machineParallelism(log, out, when) {
+  const code = `const { parentPort } = require('node:worker_threads'); let x = 0; for (let i = 0; i < 2e8; i++) x += Math.sqrt(i); parentPort.postMessage(x);`;
+  const wall = async (k) => {
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: k }, () => new Promise((res, rej) => {
+      const w = new Worker(code, { eval: true });
+      w.on('message', () => res(w.terminate()));
+      w.on('error', rej);
+    })));
+    return performance.now() - t0;
+  };
+  const one = await wall(1);
+  const two = await wall(2);
+  const ratio = (2 * one) / two;
+  out[`machine_2_thread_speedup_control_${when}`] = ratio;
+  log(`  control (${when}): 2 threads of arithmetic do ${ratio.toFixed(2)}x the work of 1 per second on this machine`);
+}
+
 export async function run(log) {
   const out = { load_average_1min_before: loadavg()[0] };
+  await machineParallelism(log, out, 'before');
   const n = Number(process.env.VTRIAL_BENCH_TWINS) || 50_000;
   await engineFigures('reference', n, log, out);
   await engineFigures('model', 500, log, out);
   memoryFigures(log, out);
+  await machineParallelism(log, out, 'after');
   out.load_average_1min_after = loadavg()[0];
   return out;
 }

@@ -55,7 +55,9 @@ export async function trialDataFromTrajectories(spec: TrialSpec, file: string): 
   }
   const nRows = table.twin_id.length;
   const armIds = spec.arms.map((a) => a.id);
-  const variables = Object.keys(table).filter((c) => !['twin_id', 'arm', 'allocated', 'day', 'dropout_day'].includes(c));
+  // age and sex (written by `vtrial run --trajectories`) are baseline covariates, not trajectories
+  const baseline = ['age', 'sex'].filter((c) => c in table);
+  const variables = Object.keys(table).filter((c) => !['twin_id', 'arm', 'allocated', 'day', 'dropout_day', ...baseline].includes(c));
   const twinIndex = new Map<string, number>();
   const days = new Set<number>();
   for (let r = 0; r < nRows; r++) {
@@ -96,6 +98,10 @@ export async function trialDataFromTrajectories(spec: TrialSpec, file: string): 
   const base = dayIndex.get(0);
   if (base !== undefined) {
     for (const v of variables) covariates[v] = Float64Array.from({ length: n }, (_, t) => arms[allocation[t]].values[v][t * nV + base]);
+  }
+  for (const c of baseline) {
+    const col = (covariates[c] = new Float64Array(n).fill(NaN));
+    for (let r = 0; r < nRows; r++) col[twinIndex.get(String(table.twin_id[r]))!] = num(table[c][r]);
   }
   const endpoints: TrialData['endpoints'] = {};
   for (const ep of spec.endpoints) {

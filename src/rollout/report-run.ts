@@ -15,7 +15,21 @@ import { summariseReplicates } from '../analysis/replicates.js';
 import { InputError } from '../core/errors.js';
 import type { TrialSpec } from '../trial-dsl/spec.js';
 import { readManifest } from './runfolder.js';
-import { mergeRunFolders, runInfoOf, runPart, runTrial, type PartResult, type RunInfo, type RunOptions } from './run.js';
+import { mergeRunFolders, runInfoOf, runPart, runTrial, runTrialWith, type PartResult, type RunInfo, type RunOptions } from './run.js';
+import { openPool, type RunPool } from './pool.js';
+import { runAhead } from './ahead.js';
+import type { AdamFormat } from './adam-export.js';
+
+/** With several replicates, one pool serves them all (opened here unless the caller gave one). */
+async function sharedPool<T>(opts: RunOptions, replicates: number, fn: (pool: RunPool | undefined) => Promise<T>): Promise<T> {
+  if (opts.pool || replicates <= 1) return fn(opts.pool);
+  const pool = openPool({ workers: opts.workers });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.close();
+  }
+}
 
 export interface TrialOutcome {
   readonly report: Report;
@@ -58,18 +72,24 @@ export async function runTrialReport(spec: TrialSpec, opts: RunOptions = {}): Pr
   const base = given ?? mkdtempSync(join(tmpdir(), 'vtrial-run-'));
   const R = Math.max(1, spec.analysis.replicates);
   const { resumeDir: _r, runDir: _d, ...rest } = opts;
-  const data = await runTrial(spec, { ...rest, runDir: base, replicate: 0 });
-  const info = runInfoOf(data)!;
-  const analysis = analyseTrial(data);
-  let replicates: ReturnType<typeof summariseReplicates> | undefined;
-  if (R > 1) {
+  const { data, analysis, replicates } = await sharedPool(opts, R, async (pool) => {
+    const data = await runTrial(spec, { ...rest, pool, runDir: base, replicate: 0 });
+    const analysis = analyseTrial(data);
+    if (R <= 1) return { data, analysis, replicates: undefined };
     const analyses: TrialAnalysis[] = [analysis];
-    for (let r = 1; r < R; r++) {
-      const d = await runTrial(spec, { ...rest, trajectoriesOut: undefined, runDir: replicateDir(base, r), replicate: r });
-      analyses.push(analyseTrial(d, { individual: false }));
-    }
-    replicates = summariseReplicates(analyses);
-  }
+    // replicates r > 0 run side by side on the pool (one small trial per thread), analysed in order
+    const later = { ...rest, pool: undefined, trajectoriesOut: undefined, adamDir: undefined };
+    const keys = Array.from({ length: R - 1 }, (_x, k) => String(k + 1));
+    const run = (key: string): Promise<TrialData> => {
+      const r = Number(key);
+      const o = { ...later, runDir: replicateDir(base, r), replicate: r };
+      return pool ? runTrialWith(pool, spec, o) : runTrial(spec, o);
+    };
+    const ahead = runAhead(keys, run, pool?.threads ?? 1);
+    for (const key of keys) analyses.push(analyseTrial(await ahead.get(key), { individual: false }));
+    return { data, analysis, replicates: summariseReplicates(analyses) };
+  });
+  const info = runInfoOf(data)!;
   if (!given) rmSync(base, { recursive: true, force: true });
   const report = buildReport(analysis, meta(info, startedAt, performance.now() - t0, info.workers, replicates));
   return { report, analysis, data, info: given ? info : { ...info, runDir: null } };
@@ -78,15 +98,17 @@ export async function runTrialReport(spec: TrialSpec, opts: RunOptions = {}): Pr
 /** Run part `opts.shard` of a sharded trial (every replicate) into `dir`. */
 export async function runTrialPart(spec: TrialSpec, dir: string, opts: RunOptions & { shard: { index: number; count: number } }): Promise<PartResult[]> {
   const R = Math.max(1, spec.analysis.replicates);
-  const out: PartResult[] = [];
-  for (let r = 0; r < R; r++) {
-    out.push(await runPart(spec, replicateDir(dir, r), { ...opts, resumeDir: undefined, replicate: r, trajectoriesOut: r === 0 ? opts.trajectoriesOut : undefined }));
-  }
-  return out;
+  return sharedPool(opts, R, async (pool) => {
+    const out: PartResult[] = [];
+    for (let r = 0; r < R; r++) {
+      out.push(await runPart(spec, replicateDir(dir, r), { ...opts, pool, resumeDir: undefined, replicate: r, trajectoriesOut: r === 0 ? opts.trajectoriesOut : undefined, adamDir: r === 0 ? opts.adamDir : undefined }));
+    }
+    return out;
+  });
 }
 
 /** Merge the parts of a sharded run into exactly the report of a single-machine run. */
-export async function mergeTrialReport(dirs: readonly string[], opts: { trajectoriesOut?: string } = {}): Promise<TrialOutcome> {
+export async function mergeTrialReport(dirs: readonly string[], opts: { trajectoriesOut?: string; adamDir?: string; adamFormat?: AdamFormat } = {}): Promise<TrialOutcome> {
   const startedAt = new Date();
   const t0 = performance.now();
   const data = await mergeRunFolders(dirs, opts);

@@ -220,7 +220,7 @@ export async function warmUp(task: WarmTask): Promise<{ ms: number }> {
   warmed.add(key);
   try {
     await getSimulator(task.engine, task.checkpoint, task.simulatorModule);
-    if (task.spec.population.source !== 'synthetic' || process.env.R2_NOWARM) return { ms: performance.now() - t0 };
+    if (task.spec.population.source !== 'synthetic') return { ms: performance.now() - t0 };
     const { drawTwins } = (await import(DRAW_MODULE)) as typeof import('../population/draw.js');
     const n = task.twins ?? WARM_TWINS;
     // a seed of its own: these twins are never the trial's

@@ -4,8 +4,10 @@
  * R and DuckDB:
  *
  *   twin_id, arm, allocated (1 = the arm the twin was randomised to), day, dropout_day
- *   (empty/null if the twin completed), then one column per measured variable (catalog ids;
- *   empty/null = not measured at that visit, or after dropout).
+ *   (empty/null if the twin completed), age and sex (0 = male, 1 = female; baseline, the same
+ *   on every row of a twin, so a saved run can be re-analysed with covariates and subgroups),
+ *   then one column per measured variable (catalog ids; empty/null = not measured at that
+ *   visit, or after dropout).
  *
  * CSV is streamed shard by shard; Parquet is assembled in memory (hyparquet-writer writes
  * whole files), so prefer CSV for very large runs.
@@ -43,9 +45,12 @@ export async function writeTrajectoriesFile(file: string, dirs: readonly string[
     let header = false;
     for (let i = 0; i < manifest.nShards; i++) {
       const t = readShardTrajectories(dirOf(i), i);
-      const alloc = readShard(dirOf(i), i).allocation;
+      const shard = readShard(dirOf(i), i);
+      const alloc = shard.allocation;
+      const age = shard.covariates.age;
+      const sex = shard.covariates.sex;
       if (!header) {
-        await write(['twin_id', 'arm', 'allocated', 'day', 'dropout_day', ...t.variables].map(csvText).join(',') + '\n');
+        await write(['twin_id', 'arm', 'allocated', 'day', 'dropout_day', 'age', 'sex', ...t.variables].map(csvText).join(',') + '\n');
         header = true;
       }
       const nV = t.visitDays.length;
@@ -54,7 +59,7 @@ export async function writeTrajectoriesFile(file: string, dirs: readonly string[
         for (let a = 0; a < t.arms.length; a++) {
           const arm = t.arms[a];
           for (let v = 0; v < nV; v++) {
-            chunk += `${t.ids[k]},${csvText(armIds[a])},${alloc[k] === a ? 1 : 0},${t.visitDays[v]},${csvNum(arm.dropoutDay[k])}`;
+            chunk += `${t.ids[k]},${csvText(armIds[a])},${alloc[k] === a ? 1 : 0},${t.visitDays[v]},${csvNum(arm.dropoutDay[k])},${age ? csvNum(age[k]) : ''},${sex ? csvNum(sex[k]) : ''}`;
             for (const name of t.variables) chunk += ',' + csvNum(arm.values[name][k * nV + v]);
             chunk += '\n';
           }
@@ -76,11 +81,16 @@ export async function writeTrajectoriesFile(file: string, dirs: readonly string[
   const allocated: number[] = [];
   const day: number[] = [];
   const dropout: (number | null)[] = [];
+  const ageCol: (number | null)[] = [];
+  const sexCol: (number | null)[] = [];
   let variables: string[] = [];
   const cols: Record<string, (number | null)[]> = {};
   for (let i = 0; i < manifest.nShards; i++) {
     const t = readShardTrajectories(dirOf(i), i);
-    const alloc = readShard(dirOf(i), i).allocation;
+    const shard = readShard(dirOf(i), i);
+    const alloc = shard.allocation;
+    const age = shard.covariates.age;
+    const sex = shard.covariates.sex;
     if (i === 0) {
       variables = t.variables;
       for (const v of variables) cols[v] = [];
@@ -95,6 +105,8 @@ export async function writeTrajectoriesFile(file: string, dirs: readonly string[
           allocated.push(alloc[k] === a ? 1 : 0);
           day.push(t.visitDays[v]);
           dropout.push(Number.isFinite(tr.dropoutDay[k]) ? tr.dropoutDay[k] : null);
+          ageCol.push(age && Number.isFinite(age[k]) ? age[k] : null);
+          sexCol.push(sex && Number.isFinite(sex[k]) ? sex[k] : null);
           for (const name of variables) {
             const x = tr.values[name][k * nV + v];
             cols[name].push(Number.isFinite(x) ? x : null);
@@ -112,6 +124,8 @@ export async function writeTrajectoriesFile(file: string, dirs: readonly string[
       { name: 'allocated', data: allocated, type: 'INT32' },
       { name: 'day', data: day, type: 'DOUBLE' },
       { name: 'dropout_day', data: dropout, type: 'DOUBLE' },
+      { name: 'age', data: ageCol, type: 'DOUBLE' },
+      { name: 'sex', data: sexCol, type: 'INT32' },
       ...variables.map((v) => ({ name: v, data: cols[v], type: 'DOUBLE' as const })),
     ],
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drawSynthetic } from '../../src/population/draw.js';
 import { simulateReference } from '../../src/population/world/simulator.js';
+import { combineLifestyleBp } from '../../src/population/world/effects.js';
 import { sampleBaselines } from '../../src/population/baseline.js';
 import { describePopulation } from '../../src/population/describe.js';
 import { armExposureEvents } from '../../src/population/exposures.js';
@@ -277,5 +278,97 @@ describe('reference world: energy compensation and the fixes from the benchmark 
     for (let i = 0; i < dm.n; i++) { x.push(dm.values.cgm_mean_glucose[i * 2 + 1]); y.push(dm.values.cgm_time_above_140[i * 2 + 1]); }
     expect(corr(x, y)).toBeGreaterThan(0.8);
     expect(net(t2d, [{ kind: 'drug', drug: 'metformin', dose: 2000, frequency: 'daily' }], 'cgm_time_above_140', [0, 6], false)[1]).toBeLessThan(-1);
+  });
+});
+
+describe('reference world: regain after a stop, BP combination, PCSK9, resting HR', () => {
+  /** Mean change (or % change) at each visit day, intervention arm minus no-intervention arm. */
+  function netDays(b: ReturnType<typeof drawSynthetic>['batch'], ivs: Partial<Intervention>[], v: string, days: number[], pct: boolean, seed = 8): number[] {
+    const s: ScheduleSpec = { durationDays: days[days.length - 1], visits: days.map((d) => ({ label: `d${d}`, day: d, variables: [v] })), dropout: 0 };
+    const one = (a: ArmSpec) => {
+      const t = simulateReference(b, a, s, seed);
+      const nV = days.length;
+      return days.map((_, k) => {
+        let sum = 0;
+        for (let i = 0; i < t.n; i++) {
+          const x0 = t.values[v][i * nV];
+          const x = t.values[v][i * nV + k];
+          sum += pct ? 100 * (x / x0 - 1) : x - x0;
+        }
+        return sum / t.n;
+      });
+    };
+    const c = one(arm([]));
+    return one(arm(ivs)).map((x, k) => x - c[k]);
+  }
+
+  it('weight 12 months after a 6-month diet stops keeps a substantial part of the loss, and the residual never deepens it', () => {
+    const obese = drawSynthetic(pop(600, [{ variable: 'bmi', min: 30, max: 45 }, { variable: 'diabetes', equals: 0 }]), 41).batch;
+    const stop = 183;
+    const [, w6, w7, w18] = netDays(obese, [{ kind: 'diet', energyChangeKcal: -600, stopDay: stop }], 'body_weight', [0, stop, stop + 30, stop + 365], true);
+    expect(w6).toBeLessThan(-3);
+    expect(w18).toBeGreaterThan(w6 + 0.3); // there is regain
+    expect(w18 / w6).toBeGreaterThan(0.5); // Anderson 2001: most of the loss is still there a year later
+    expect(w7).toBeGreaterThan(w6 - 0.3);
+    // a total diet replacement's residual is capped: weight does not keep falling after the formula stops
+    const tdr = netDays(obese, [{ kind: 'diet', totalDietReplacementKcal: 850, stopDay: 84 }], 'body_weight', [0, 84, 84 + 56, 84 + 365], false);
+    expect(tdr[1]).toBeLessThan(-8);
+    expect(tdr[2]).toBeGreaterThan(tdr[1] - 0.5);
+    expect(tdr[3]).toBeGreaterThan(tdr[1] + 1);
+    // a drug has no residual: stopping semaglutide loses most of its effect within a year
+    const sema = netDays(obese, [{ kind: 'drug', drug: 'semaglutide', dose: 2.4, frequency: 'weekly', stopDay: 365 } as Partial<Intervention>], 'body_weight', [0, 365, 730], true);
+    expect(sema[2] / sema[1]).toBeLessThan(0.35);
+  });
+
+  it('lifestyle BP effects combine sub-additively; a single component is unchanged', () => {
+    expect(combineLifestyleBp(145, [0, -6, 0, 0, 0.2])).toBeCloseTo(-5.8, 10);
+    expect(combineLifestyleBp(125, [-8, 0, 0, 0, 0])).toBeCloseTo(-8, 10);
+    const c = combineLifestyleBp(145, [-8, -4, -6, 0, -5]);
+    expect(c).toBeGreaterThan(-23);
+    expect(c).toBeLessThan(-8);
+    const hyp = drawSynthetic(pop(500, [{ variable: 'sbp', min: 130, max: 159 }, { variable: 'on_bp_meds', equals: 0 }]), 42).batch;
+    const days = [0, 84];
+    const na: Partial<Intervention> = { kind: 'diet', sodiumMg: 2000 };
+    const dash: Partial<Intervention> = { kind: 'diet', pattern: 'dash' };
+    const ex: Partial<Intervention> = { kind: 'exercise', type: 'aerobic', minutesPerWeek: 150, intensity: 'moderate' } as Partial<Intervention>;
+    const alc: Partial<Intervention> = { kind: 'behaviour', alcoholDrinksPerDay: 0 } as Partial<Intervention>;
+    const single = [na, dash, ex, alc].map((iv) => netDays(hyp, [iv], 'sbp', days, false)[1]);
+    const all = netDays(hyp, [na, dash, ex, alc], 'sbp', days, false)[1];
+    const sum = single.reduce((a, b) => a + b, 0);
+    expect(all).toBeGreaterThan(sum + 2); // less lowering than the sum
+    expect(all).toBeLessThan(Math.min(...single)); // more than the largest single measure
+    // DASH-Sodium interaction holds when the sodium target is a separate intervention
+    const together = netDays(hyp, [{ kind: 'diet', pattern: 'dash', sodiumMg: 2000 }], 'sbp', days, false)[1];
+    const apart = netDays(hyp, [dash, na], 'sbp', days, false)[1];
+    expect(Math.abs(together - apart)).toBeLessThan(0.3);
+    expect(together).toBeGreaterThan(single[0] + single[1] + 1);
+  });
+
+  it('PCSK9 antibodies lower LDL by ~55-65% vs no drug at 12 weeks (FOURIER, ODYSSEY LONG TERM)', () => {
+    const b = drawSynthetic(pop(400, [{ variable: 'ldl_c', min: 90, max: 190 }]), 43).batch;
+    const ldl = (drug: string, dose: number, frequency: string) => netDays(b, [{ kind: 'drug', drug, dose, frequency } as Partial<Intervention>], 'ldl_c', [0, 84], true)[1];
+    const evo = ldl('evolocumab', 140, 'every_2_weeks');
+    const evoM = ldl('evolocumab', 420, 'monthly');
+    const ali150 = ldl('alirocumab', 150, 'every_2_weeks');
+    const ali75 = ldl('alirocumab', 75, 'every_2_weeks');
+    for (const x of [evo, evoM, ali150]) {
+      expect(x).toBeLessThan(-53);
+      expect(x).toBeGreaterThan(-67);
+    }
+    expect(ali75).toBeGreaterThan(ali150 + 8);
+    expect(ali75).toBeLessThan(-38);
+  });
+
+  it('resting heart rate falls ~2-3 bpm with moderate endurance training, less with light walking in older adults and with strength training', () => {
+    const b = drawSynthetic(pop(400, [{ variable: 'age', min: 30, max: 50 }]), 44).batch;
+    const old = drawSynthetic(pop(400, [{ variable: 'age', min: 65, max: 80 }]), 45).batch;
+    const hr = (batch: typeof b, type: string, intensity: string) => netDays(batch, [{ kind: 'exercise', type, minutesPerWeek: 150, intensity } as Partial<Intervention>], 'resting_hr', [0, 84], false)[1];
+    const aer = hr(b, 'aerobic', 'moderate');
+    expect(aer).toBeLessThan(-1.8);
+    expect(aer).toBeGreaterThan(-3.8);
+    const walkOld = hr(old, 'walking', 'light');
+    expect(walkOld).toBeGreaterThan(aer * 0.6);
+    expect(walkOld).toBeLessThan(0);
+    expect(hr(b, 'resistance', 'moderate')).toBeGreaterThan(aer * 0.5);
   });
 });

@@ -92,8 +92,15 @@ describe('runTrial with a worker pool (fixture simulator)', () => {
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
     const nVisits = spec.schedule.visits.length;
     const header = lines[0].split(',');
-    expect(header.slice(0, 5)).toEqual(['twin_id', 'arm', 'allocated', 'day', 'dropout_day']);
-    expect([...header.slice(5)].sort()).toEqual(['body_weight', 'dbp', 'hdl_c', 'ldl_c', 'sbp']);
+    expect(header.slice(0, 7)).toEqual(['twin_id', 'arm', 'allocated', 'day', 'dropout_day', 'age', 'sex']);
+    expect([...header.slice(7)].sort()).toEqual(['body_weight', 'dbp', 'hdl_c', 'ldl_c', 'sbp']);
+    // age and sex are the twin's baseline values, the same on every row of the twin
+    const twinRows = lines.slice(1).map((l) => l.split(',')).filter((c) => c[0] === String(twins.ids[7]));
+    expect(twinRows).toHaveLength(spec.arms.length * nVisits);
+    for (const c of twinRows) {
+      expect(Number(c[5])).toBe(twins.columns.age[7]);
+      expect(Number(c[6])).toBe(twins.columns.sex[7]);
+    }
     const sbpCol = header.indexOf('sbp');
     expect(lines.length - 1).toBe(N * spec.arms.length * nVisits);
     const allocatedRows = lines.slice(1).filter((l) => l.split(',')[2] === '1').length;

@@ -24,7 +24,7 @@ export function register(program: Command): void {
             const errs = r.diagnostics.filter((d) => d.severity === 'error').length;
             const warns = r.diagnostics.length - errs;
             const line = r.ok
-              ? `ok    ${r.file}: ${r.spec!.name} (${r.spec!.arms.length} arms, ${r.spec!.endpoints.length} endpoints, ${r.spec!.population.n} twins${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''})`
+              ? `ok    ${r.file}: ${r.spec!.name} (${r.spec!.arms.length} arms, ${r.spec!.endpoints.length} endpoint${r.spec!.endpoints.length === 1 ? '' : 's'}, ${r.spec!.population.n} twins${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''})`
               : `FAIL  ${r.file}: ${errs} error${errs === 1 ? '' : 's'}`;
             process.stdout.write(line + '\n');
           }

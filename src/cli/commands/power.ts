@@ -6,7 +6,9 @@ import { identicalArmsSpec, nullCheck, powerCurve, powerEndpoint, renderPowerSum
 import { buildReport } from '../../analysis/report.js';
 import { analyseTrial, type TrialAnalysis, type TrialData } from '../../analysis/trial.js';
 import { UsageError } from '../../core/errors.js';
-import { runInfoOf, runTrial } from '../../rollout/run.js';
+import { runAhead } from '../../rollout/ahead.js';
+import { withPool } from '../../rollout/pool.js';
+import { runInfoOf, runTrialWith } from '../../rollout/run.js';
 import { loadTrial } from '../../trial-dsl/index.js';
 import type { Engine } from '../../trial-dsl/spec.js';
 
@@ -76,29 +78,37 @@ export function register(program: Command): void {
       let keep: TrialData | null = null;
       const started = new Date();
       const t0 = performance.now();
-      const run = async (s: typeof spec, n: number, r: number): Promise<TrialAnalysis> => {
-        const data = await runTrial(s, { engine: opts.engine, workers: opts.workers, nOverride: n, replicate: r });
-        if (s === spec && n === largest && r === 0) keep = data;
-        return analyseTrial(data, { individual: false });
-      };
-      const curve: PowerCurve = await powerCurve((n, r) => run(spec, n, r), {
-        sizes: opts.sizes,
-        replicates,
-        target: opts.target,
-        endpoint: endpointName,
-        onReplicate: (n, r) => log(`\rsize ${n}: replicate ${r + 1}/${replicates}${r + 1 === replicates ? '\n' : ''}`),
-      });
-      let result: PowerCurve = curve;
-      if (opts.nullCheck) {
+      const sorted = [...opts.sizes].sort((a, b) => a - b);
+      const key = (n: number, r: number): string => `${n}/${r}`;
+      // one warm pool for every replicate trial; up to one trial per thread runs ahead of the
+      // analysis, in the order the power curve asks for them (results do not depend on it)
+      const result: PowerCurve = await withPool({ workers: opts.workers }, async (pool) => {
+        const run = async (s: typeof spec, n: number, r: number): Promise<TrialAnalysis> => {
+          const data = await runTrialWith(pool, s, { engine: opts.engine, nOverride: n, replicate: r });
+          if (s === spec && n === largest && r === 0) keep = data;
+          return analyseTrial(data, { individual: false });
+        };
+        const jobs = sorted.flatMap((n) => Array.from({ length: replicates }, (_x, r) => key(n, r)));
+        const ahead = runAhead(jobs, (k) => run(spec, Number(k.split('/')[0]), Number(k.split('/')[1])), pool.threads);
+        const curve: PowerCurve = await powerCurve((n, r) => ahead.get(key(n, r)), {
+          sizes: opts.sizes,
+          replicates,
+          target: opts.target,
+          endpoint: endpointName,
+          onReplicate: (n, r) => log(`\rsize ${n}: replicate ${r + 1}/${replicates}${r + 1 === replicates ? '\n' : ''}`),
+        });
+        if (!opts.nullCheck) return curve;
         const nullSpec = identicalArmsSpec(spec, curve.endpoint);
         const n = Math.min(...opts.sizes);
+        const keys = Array.from({ length: replicates }, (_x, r) => String(r));
+        const nulls = runAhead(keys, (k) => run(nullSpec, n, Number(k)), pool.threads);
         const analyses: TrialAnalysis[] = [];
         for (let r = 0; r < replicates; r++) {
-          analyses.push(await run(nullSpec, n, r));
+          analyses.push(await nulls.get(String(r)));
           log(`\rnull check (identical arms, ${n} twins): replicate ${r + 1}/${replicates}${r + 1 === replicates ? '\n' : ''}`);
         }
-        result = { ...curve, nullCheck: nullCheck(analyses, powerEndpoint(analyses[0], curve.endpoint)) };
-      }
+        return { ...curve, nullCheck: nullCheck(analyses, powerEndpoint(analyses[0], curve.endpoint)) };
+      });
       process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : renderPowerSummary(result) + '\n');
       if (opts.out) {
         mkdirSync(dirname(opts.out), { recursive: true });

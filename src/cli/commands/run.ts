@@ -11,6 +11,7 @@ import { chooseProgressMode, createProgress } from '../../rollout/progress.js';
 import { runTrialPart, runTrialReport } from '../../rollout/report-run.js';
 import { RunInterrupted, ShardFailed } from '../../rollout/run.js';
 import { trajectoriesFormat } from '../../rollout/trajectories.js';
+import { adamFormat, type AdamFormat } from '../../rollout/adam-export.js';
 
 export function positiveInt(what: string) {
   return (v: string): number => {
@@ -93,6 +94,8 @@ interface RunCliOptions {
   out?: string;
   html?: string;
   trajectories?: string;
+  adam?: string;
+  adamFormat?: AdamFormat;
   shard?: { index: number; count: number };
   resume?: string;
   quiet?: boolean;
@@ -112,7 +115,9 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON on stdout (the summary goes to stderr)')
     .option('--out <path>', 'write the report: FILE.json, or a folder (DIR/report.json); with --shard, the part folder')
     .option('--html <file>', 'write the HTML report')
-    .option('--trajectories <file>', "write every twin's trajectory under every arm (.csv or .parquet)")
+    .option('--trajectories <file>', "write every twin's trajectory under every arm (.csv or .parquet), with age and sex")
+    .option('--adam <dir>', 'write ADaM-shaped tables into DIR: adsl (one row per twin and arm) and adbds (one row per twin, arm, variable and visit); with --shard, keep what `vtrial merge --adam` needs')
+    .option('--adam-format <format>', "format of the --adam tables: 'csv' (default) or 'parquet'", adamFormat)
     .option('--shard <i/N>', 'run only part i of N (numbered from 1) into --out DIR; combine the parts with `vtrial merge`', parseShard)
     .option('--resume <dir>', 'finish an interrupted run kept in DIR (same report as an uninterrupted run)')
     .option('--n <n>', 'number of twins instead of population.n', positiveInt('--n'))
@@ -135,6 +140,7 @@ export function register(program: Command): void {
       if (opts.shard && !opts.out) throw new UsageError('--shard needs --out DIR (the part folder `vtrial merge` reads)');
       if (opts.shard && (opts.json || opts.html)) throw new UsageError('--shard writes a part folder; --json and --html belong to `vtrial merge`');
       if (opts.trajectories) trajectoriesFormat(opts.trajectories);
+      if (opts.adamFormat && !opts.adam) throw new UsageError('--adam-format needs --adam DIR');
       const spec = await loadTrial(file);
       const mode = chooseProgressMode({ quiet: opts.quiet, logJson: opts.logJson, isTTY: process.stderr.isTTY });
       const progress = createProgress(mode, process.stderr, 5000, opts.shard ? `part ${opts.shard.index + 1}/${opts.shard.count}` : '');
@@ -146,6 +152,8 @@ export function register(program: Command): void {
         seed: opts.seed,
         shardSize: opts.shardSize,
         trajectoriesOut: opts.trajectories,
+        adamDir: opts.adam,
+        adamFormat: opts.adamFormat,
         progress: progress.onEvent,
         signal: signals.signal,
       };

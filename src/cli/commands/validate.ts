@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkFloors, formatValidationText, loadThresholds, renderValidationHtml, runValidation, THRESHOLDS_FILE } from '../../analysis/validate/index.js';
 import type { Engine } from '../../trial-dsl/spec.js';
+import { withPool } from '../../rollout/pool.js';
+import { runTrialWith } from '../../rollout/run.js';
 
 function parseEngine(v: string): Engine {
   if (v !== 'model' && v !== 'reference') throw new InvalidArgumentError(`expected 'model' or 'reference', got '${v}'`);
@@ -42,13 +44,17 @@ export function register(program: Command): void {
     .action(async (folder: string, opts: { engine?: Engine; json?: boolean; html?: string; workers?: number }) => {
       const engine = opts.engine ?? 'model';
       const thresholds = await loadThresholds(join(folder, THRESHOLDS_FILE));
-      const report = await runValidation(folder, {
-        engine,
-        workers: opts.workers,
-        progress: (e) => {
-          if (e.done) process.stderr.write(`[${e.index + 1}/${e.total}] ${e.id}${e.failure ? ': ' + e.failure : ''}${e.wallMs !== undefined ? ` (${(e.wallMs / 1000).toFixed(1)} s)` : ''}\n`);
-        },
-      });
+      // one warm pool for every trial of the folder (threads and simulator load once)
+      const report = await withPool({ workers: opts.workers }, (pool) =>
+        runValidation(folder, {
+          engine,
+          workers: pool.threads,
+          runner: (spec, o) => runTrialWith(pool, spec, { engine: o.engine }),
+          progress: (e) => {
+            if (e.done) process.stderr.write(`[${e.index + 1}/${e.total}] ${e.id}${e.failure ? ': ' + e.failure : ''}${e.wallMs !== undefined ? ` (${(e.wallMs / 1000).toFixed(1)} s)` : ''}\n`);
+          },
+        }),
+      );
       const floors = thresholds?.[engine];
       const failures = checkFloors(report.summary, floors);
       if (opts.json) {

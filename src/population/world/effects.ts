@@ -13,7 +13,7 @@
  * value with no published anchor. docs/reference-world.md tables them all.
  */
 import type { DietIntervention, DrugIntervention, ExerciseIntervention, Intervention } from '../../trial-dsl/spec.js';
-import { findDrug, perWeek, type DietPattern } from '../interventions.js';
+import { findDrug, perWeek, type DietPattern, type ExerciseType } from '../interventions.js';
 
 export const CH = {
   eiAbs: 0, // energy intake change, kcal/day
@@ -57,8 +57,21 @@ export const CH = {
    * incretin drugs weaken it, a fixed formula diet (total diet replacement) caps what is eaten.
    */
   fbAtten: 36,
+  // Lifestyle BP components, kept apart so that the simulator can combine them sub-additively
+  // (combineLifestyleBp): sodium, diet pattern + potassium, exercise, alcohol. CH.sbp/CH.dbp keep
+  // the drug and other effects, which add.
+  sbpNa: 37,
+  dbpNa: 38,
+  sbpDiet: 39,
+  dbpDiet: 40,
+  sbpEx: 41,
+  dbpEx: 42,
+  sbpAlc: 43,
+  dbpAlc: 44,
+  /** 1 while a DASH pattern is followed (at full adherence): the sodium effect is smaller on DASH. */
+  dashOn: 45,
 } as const;
-export const NCH = 37;
+export const NCH = 46;
 
 /** Per-twin context the effect builder needs (baseline values and heterogeneity). */
 export interface TwinContext {
@@ -80,6 +93,8 @@ export interface TwinContext {
   chol0: number;
   sleep0: number;
   steps0: number;
+  /** Baseline resting heart rate, bpm. */
+  hr0: number;
   alcohol0: number;
   energy0: number; // maintenance energy intake (model), kcal/day
   onStatin: number;
@@ -117,18 +132,19 @@ function htGrade(sbp: number): number {
  * (Cutler JA et al. Am J Clin Nutr 1997;65(2 Suppl):643S-651S PMID:9022560; consistent with the
  * -5.8 mmHg per -100 mmol of He FJ et al. BMJ 2013;346:f1325 doi:10.1136/bmj.f1325).
  * On a DASH background the sodium effect is about half (DASH-Sodium: high->low sodium -6.7 on
- * control vs -3.0 mmHg on DASH; Sacks FM et al. NEJM 2001;344:3-10 doi:10.1056/NEJM200101043440101).
+ * control vs -3.0 mmHg on DASH; Sacks FM et al. NEJM 2001;344:3-10 doi:10.1056/NEJM200101043440101):
+ * applied in the simulator at the arm level (DASH_SODIUM_FACTOR), so it also holds when the
+ * sodium target and the DASH pattern are separate interventions.
  */
-function sodiumEffect(e: Effect, c: TwinContext, dNaMg: number, onDash: boolean): void {
+function sodiumEffect(e: Effect, c: TwinContext, dNaMg: number): void {
   const mmol = dNaMg / 23;
   const g = htGrade(c.sbp0);
   const sSlope = (2.3 + (5.8 - 2.3) * g) / 100;
   const dSlope = (1.4 + (2.5 - 1.4) * g) / 100;
   // older people respond more (Huang 2020 BMJ doi:10.1136/bmj.m315, abstract); +1%/year over 45: modelling choice
   const ageF = clamp(1 + 0.01 * (c.age - 45), 0.7, 1.4);
-  const dash = onDash ? 0.45 : 1;
-  add(e, CH.sbp, sSlope * mmol * c.saltSens * ageF * dash);
-  add(e, CH.dbp, dSlope * mmol * c.saltSens * ageF * dash);
+  add(e, CH.sbpNa, sSlope * mmol * c.saltSens * ageF);
+  add(e, CH.dbpNa, dSlope * mmol * c.saltSens * ageF);
   add(e, CH.na, dNaMg);
 }
 
@@ -140,8 +156,8 @@ function sodiumEffect(e: Effect, c: TwinContext, dNaMg: number, onDash: boolean)
 function potassiumEffect(e: Effect, c: TwinContext, dKMg: number): void {
   const g = htGrade(c.sbp0);
   const k = clamp(dKMg, -3000, 3000) / 1800;
-  add(e, CH.sbp, -(2.0 + 3.3 * g) * k);
-  add(e, CH.dbp, -(1.0 + 2.1 * g) * k);
+  add(e, CH.sbpDiet, -(2.0 + 3.3 * g) * k);
+  add(e, CH.dbpDiet, -(1.0 + 2.1 * g) * k);
   add(e, CH.k, dKMg);
 }
 
@@ -274,12 +290,15 @@ function dietEffect(iv: DietIntervention, c: TwinContext): Effect {
     dNa -= replaced;
     dK += (replaced / 23) * 39.1;
   }
-  if (dNa !== 0) sodiumEffect(e, c, dNa, onDash);
-  if (onDash) add(e, CH.k, dK);
+  if (dNa !== 0) sodiumEffect(e, c, dNa);
+  if (onDash) {
+    add(e, CH.k, dK);
+    add(e, CH.dashOn, 1);
+  }
   else if (dK !== 0) potassiumEffect(e, c, dK);
   // pattern BP effect not explained by the above
-  if (p.sbp) add(e, CH.sbp, p.sbp[0] + (p.sbp[1] - p.sbp[0]) * htGrade(c.sbp0));
-  if (p.dbp) add(e, CH.dbp, p.dbp[0] + (p.dbp[1] - p.dbp[0]) * htGrade(c.sbp0));
+  if (p.sbp) add(e, CH.sbpDiet, p.sbp[0] + (p.sbp[1] - p.sbp[0]) * htGrade(c.sbp0));
+  if (p.dbp) add(e, CH.dbpDiet, p.dbp[0] + (p.dbp[1] - p.dbp[0]) * htGrade(c.sbp0));
   if (p.ppgr) add(e, CH.lnPpgr, Math.log(1 + p.ppgr));
   if (p.shannon) add(e, CH.shannon, p.shannon);
   if (p.prevotella) add(e, CH.lnPrevotella, Math.log(1 + p.prevotella));
@@ -419,6 +438,23 @@ export const INCRETIN_INTAKE_FACTOR = 2.5;
  */
 export const INCRETIN_FEEDBACK_ATTEN = 0.82;
 
+/**
+ * PCSK9 antibodies, LDL-C % reduction vs placebo as Emax(two-weekly-equivalent mg): [Emax %, ED50 mg].
+ * Evolocumab: -59% at 48 weeks, 140 mg every 2 weeks or 420 mg monthly at the patient's choice
+ * (FOURIER, Sabatine MS et al. NEJM 2017;376:1713-22 doi:10.1056/NEJMoa1615664); Emax 70, ED50 25
+ * gives 59% at 140 mg/2 weeks and 62% at 420 mg monthly (the two regimens are labelled as
+ * equivalent; ED50 a modelling choice). Alirocumab: 150 mg every 2 weeks -62 percentage points vs
+ * placebo at week 24 (ODYSSEY LONG TERM, Robinson JG et al. NEJM 2015;372:1489-99
+ * doi:10.1056/NEJMoa1501031); 75 mg gives 0.75 of the 150 mg effect in the same patients
+ * (week 8: -47.3% at 75 mg vs -63.1% at 150 mg, ODYSSEY OLE heterozygous FH cohort, conference
+ * abstract); Emax 93, ED50 75 mg pass through 46.5% at 75 mg and 62% at 150 mg (derived).
+ * Was Emax 65 / ED50 30 for both (evolocumab 140 mg -53%, alirocumab 150 mg -50%: too small).
+ */
+export const PCSK9_MAB: Record<string, [number, number]> = {
+  evolocumab: [70, 25],
+  alirocumab: [93, 75],
+};
+
 function drugEffect(iv: DrugIntervention, c: TwinContext): Effect {
   const e: Effect = new Map();
   const def = findDrug(iv.drug);
@@ -439,11 +475,10 @@ function drugEffect(iv: DrugIntervention, c: TwinContext): Effect {
       add(e, CH.lnLdl, Math.log(1 - 0.186 * c.ldlResp));
       break;
     case 'pcsk9_antibody': {
-      // Evolocumab LDL -59% (FOURIER, Sabatine MS et al. NEJM 2017;376:1713-22
-      // doi:10.1056/NEJMoa1615664); alirocumab 75 mg ~ -45%, 150 mg ~ -58% (ODYSSEY programme;
-      // recalled, unverified). Emax on the two-weekly dose, Emax 65%, ED50 30 mg.
+      // Emax on the two-weekly-equivalent dose, per drug (PCSK9_MAB).
       const d2w = (iv.dose * perWeek(iv.frequency)) * 2;
-      const pct = (65 * d2w) / (30 + d2w) * (def.name === 'alirocumab' ? 0.92 : 1);
+      const [emax, ed50] = PCSK9_MAB[def.name] ?? PCSK9_MAB.evolocumab;
+      const pct = (emax * d2w) / (ed50 + d2w);
       add(e, CH.lnLdl, Math.log(1 - clamp(pct * c.ldlResp, 0, 85) / 100));
       break;
     }
@@ -592,8 +627,8 @@ function exerciseEffect(iv: ExerciseIntervention, c: TwinContext): Effect {
       s = 0.6 * endS; d = 0.6 * endD; break; // modelling choice
   }
   const bpDose = iv.type === 'isometric_handgrip' ? 1 : dose;
-  add(e, CH.sbp, s * bpDose);
-  add(e, CH.dbp, d * bpDose);
+  add(e, CH.sbpEx, s * bpDose);
+  add(e, CH.dbpEx, d * bpDose);
   // energy cost: kcal/min = MET x 3.5 x kg / 200 (ACSM metabolic equation); net of resting (MET - 1)
   const stepMinutes = iv.stepsPerDay ? (Math.max(0, iv.stepsPerDay - c.steps0) / 100) * 7 : 0; // ~100 steps/min walking
   const totalMin = (iv.type === 'isometric_handgrip' ? 0 : minutes) + stepMinutes;
@@ -605,10 +640,38 @@ function exerciseEffect(iv: ExerciseIntervention, c: TwinContext): Effect {
   add(e, CH.lnInsulin, Math.log(1 - 0.1 * Math.min(1, totalMin / 150)));
   add(e, CH.mvpa, iv.intensity === 'light' ? 0 : minutes);
   add(e, CH.steps, iv.stepsPerDay ? Math.max(0, iv.stepsPerDay - c.steps0) : ['walking', 'aerobic', 'physical_activity_programme'].includes(iv.type) ? (minutes * 100) / 7 : 0);
-  // resting HR -0.03 bpm and RMSSD +0.1% per weekly minute (modelling choices), capped
-  add(e, CH.hr, -Math.min(5, 0.03 * totalMin));
+  add(e, CH.hr, restingHrEffect(iv, c, totalMin));
+  // RMSSD +0.1% per weekly minute (modelling choice), capped
   add(e, CH.lnHrv, Math.min(0.15, 0.001 * totalMin));
   return e;
+}
+
+/**
+ * Resting heart rate. 20 weeks of moderate-to-high intensity endurance training lowered resting HR
+ * by only 2.6 bpm (n = 253; 2.7 bpm averaged over three resting conditions, HERITAGE: Wilmore JH
+ * et al. Med Sci Sports Exerc 1996;28:829-35 doi:10.1097/00005768-199607000-00009). In a
+ * meta-analysis of 191 controlled trials, all types lowered resting HR, but only endurance training
+ * and yoga did so significantly in both sexes (strength training did not), and the fall was larger
+ * at higher pre-training resting HR and smaller at older age (Reimers AK, Knapp G, Reimers CD.
+ * J Clin Med 2018;7:503 doi:10.3390/jcm7120503; abstract, effect sizes not seen).
+ * Model: -2.7 bpm for 150 min/week of moderate endurance training, linear in minutes (x1.33 max)
+ * and in net MET above rest ((MET - 1)/3.5: light 0.57, vigorous 1.71, max 1.8); type factor
+ * endurance/yoga 1, combined 0.75, tai chi 0.5, resistance 0.3, isometric 0; x(1 + 0.02 per bpm of
+ * baseline HR above 70) and x(1 - 0.01 per year of age above 45), each within 0.6-1.3 (the type
+ * factors and the two slopes are modelling choices with the directions Reimers 2018 reports).
+ * Was -0.03 bpm per weekly minute for every type and intensity (-4.5 bpm at 150 min).
+ */
+export const HR_ENDURANCE_150 = 2.7;
+const HR_TYPE: Record<ExerciseType, number> = {
+  aerobic: 1, walking: 1, hiit: 1, physical_activity_programme: 1, yoga: 1, combined: 0.75, tai_chi: 0.5, resistance: 0.3, isometric_handgrip: 0,
+};
+function restingHrEffect(iv: ExerciseIntervention, c: TwinContext, totalMin: number): number {
+  const typeF = HR_TYPE[iv.type];
+  const met = MET[iv.intensity] + (iv.type === 'hiit' ? 2 : 0);
+  const intensF = Math.min(1.8, (met - 1) / (MET.moderate - 1));
+  const hrF = clamp(1 + 0.02 * (c.hr0 - 70), 0.6, 1.3);
+  const ageF = clamp(1 - 0.01 * (c.age - 45), 0.6, 1.3);
+  return -HR_ENDURANCE_150 * clamp(totalMin / 150, 0, 1.33) * intensF * typeF * hrF * ageF;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -665,8 +728,8 @@ export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
         // interpolated linearly between 2 and 6 drinks/day (modelling choice, physiology.md C10).
         const heavy = clamp((c.alcohol0 - 2) / 4, 0, 1);
         const fracRed = red / c.alcohol0;
-        add(e, CH.sbp, -5.5 * heavy * clamp(fracRed / 0.5, 0, 2));
-        add(e, CH.dbp, -3.97 * heavy * clamp(fracRed / 0.5, 0, 2));
+        add(e, CH.sbpAlc, -5.5 * heavy * clamp(fracRed / 0.5, 0, 2));
+        add(e, CH.dbpAlc, -3.97 * heavy * clamp(fracRed / 0.5, 0, 2));
         // each drink ~ 100 kcal (14 g ethanol x 7 kcal/g); half compensated (modelling choice)
         add(e, CH.eiAbs, -50 * red);
         add(e, CH.hdl, -1.0 * red); // alcohol raises HDL (modelling choice, ~1 mg/dL per drink)
@@ -674,7 +737,7 @@ export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
       if (iv.smokingCessation && c.smoker) {
         add(e, CH.quit, 0.35); // quit probability at full adherence (modelling choice)
       }
-      if (iv.sodiumEducation) sodiumEffect(e, c, -0.12 * c.na0, false); // advice alone ~ -12% sodium (modelling choice)
+      if (iv.sodiumEducation) sodiumEffect(e, c, -0.12 * c.na0); // advice alone ~ -12% sodium (modelling choice)
       return e;
     }
     case 'weight_loss': {
@@ -703,3 +766,69 @@ export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
       return new Map();
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Combining lifestyle blood-pressure effects
+
+/**
+ * DASH-Sodium: the same sodium reduction lowered SBP by -6.7 mmHg on the control diet and -3.0 on
+ * DASH (Sacks FM et al. NEJM 2001;344:3-10 doi:10.1056/NEJM200101043440101), a factor 0.45 on a
+ * DASH background. Measured for this pair, so the pair is combined with it and then enters the
+ * general rule below as one component.
+ */
+export const DASH_SODIUM_FACTOR = 0.45;
+/**
+ * SBP at which lifestyle BP effects extrapolate to zero, mmHg. The cited effects grow with baseline
+ * BP: endurance training -0.75 / -2.1 / -8.3 mmHg in normotensive / prehypertensive / hypertensive
+ * groups (Cornelissen VA, Smart NA. J Am Heart Assoc 2013;2:e004473 doi:10.1161/JAHA.112.004473),
+ * sodium -2.3 vs -5.8 mmHg per 100 mmol (Cutler 1997, PMID:9022560); straight lines through those
+ * pairs reach zero at ~105-120 mmHg with group mean SBPs of ~115-120 / ~130 / ~145-150 (means not
+ * seen). 105 is a modelling choice at the low end, i.e. the mildest sub-additivity in that range.
+ */
+export const BP_LIFESTYLE_FLOOR = 105;
+
+/**
+ * Sub-additive combination of lifestyle BP effects (all mmHg, SBP; negative = lowering).
+ * Each lifestyle effect is taken as a fraction of the BP excess above BP_LIFESTYLE_FLOOR, and the
+ * components act one after another on the BP the others leave, so the fractions combine as
+ * 1 - prod(1 - f_i): a single component is unchanged and a combination is less than the sum, the
+ * more so the larger the parts are next to the excess. This is the pattern of the evidence: the
+ * sodium effect is about halved on DASH (DASH-Sodium, above), and combined lifestyle programmes
+ * lower BP by less than the sum of the single measures (e.g. PREMIER, Appel LJ et al. JAMA
+ * 2003;289:2083-93 doi:10.1001/jama.289.16.2083, recalled, unverified; a possible benchmark trial,
+ * used here only for the direction, not for any size). Raising effects (weight gain, more sodium)
+ * add linearly. Returns the combined SBP effect; the caller scales the DBP components by the same
+ * ratio (modelling choice).
+ */
+export function combineLifestyleBp(sbp0: number, parts: ArrayLike<number>): number {
+  let sumNeg = 0;
+  let sumPos = 0;
+  let maxNeg = 0;
+  let nNeg = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const x = parts[i];
+    if (x < 0) {
+      sumNeg += x;
+      nNeg++;
+      if (-x > maxNeg) maxNeg = -x;
+    } else sumPos += x;
+  }
+  if (nNeg <= 1) return sumNeg + sumPos;
+  const excess = Math.max(sbp0 - BP_LIFESTYLE_FLOOR, maxNeg, 5);
+  let keep = 1;
+  for (let i = 0; i < parts.length; i++) if (parts[i] < 0) keep *= 1 + parts[i] / excess;
+  return -excess * (1 - keep) + sumPos;
+}
+
+/**
+ * Behaviour change outlasts a programme: after a diet or weight-loss programme stops, a residual of
+ * its intake change remains and decays with this time constant (days). Five years after structured
+ * weight-loss programmes, 17% (balanced low-energy diets) to 29% (very-low-energy diets) of the
+ * loss was still maintained (Anderson JW et al. Am J Clin Nutr 2001;74:579-84
+ * doi:10.1093/ajcn/74.5.579), i.e. exp(-4.5 y / tau) ~ 0.17-0.29 at a mean 4-5 years: tau ~ 2.5-3.6
+ * years; 3 years (derived). Regain is the rule, but slow (Hall KD, Kahan S. Med Clin North Am
+ * 2018;102:183-97 doi:10.1016/j.mcna.2017.08.012). Drugs have no residual (their effect is
+ * pharmacological). The residual can at most hold the weight reached (it cannot deepen the loss),
+ * see the simulator.
+ */
+export const RESIDUAL_TAU_DAYS = 3 * 365.25;

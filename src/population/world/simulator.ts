@@ -27,7 +27,7 @@ import { findDerived, findVariable, VARIABLES } from '../catalog.js';
 import { creatinineFromEgfr, egfrCkdEpi2021, hoursAbove, MARGINALS, timeInRange, VAR_INDEX } from '../baseline.js';
 import { measureIndexed } from '../noise.js';
 import { byAge } from '../stats.js';
-import { CH, NCH, interventionEffect, type TwinContext } from './effects.js';
+import { CH, DASH_SODIUM_FACTOR, NCH, RESIDUAL_TAU_DAYS, combineLifestyleBp, interventionEffect, type TwinContext } from './effects.js';
 
 // Hall model constants (Hall KD et al. Lancet 2011;378:826-37 doi:10.1016/S0140-6736(11)60812-X,
 // web appendix; values as in the INSP-RH/bw implementation, physiology.md C9.2).
@@ -94,6 +94,11 @@ const AR_EI_SD = 60;
 export interface ArmProfile {
   /** Per intervention: weekly profile (on x waning), index w = 0..nWeeks. */
   readonly g: Float64Array[];
+  /**
+   * Per intervention: weekly residual of its intake change after it stops (diet and weight-loss
+   * programmes only; zeros otherwise): the level at the stop x exp(-(t - stop)/RESIDUAL_TAU_DAYS).
+   */
+  readonly res: Float64Array[];
   readonly adherence: Float64Array;
 }
 
@@ -109,7 +114,18 @@ export function armProfile(arm: ArmSpec, durationDays: number, nWeeks: number): 
     }
     return p;
   });
-  return { g, adherence: Float64Array.from(arm.interventions, (iv) => iv.adherence) };
+  const res = arm.interventions.map((iv) => {
+    const r = new Float64Array(nWeeks + 1);
+    if ((iv.kind !== 'diet' && iv.kind !== 'weight_loss') || !(iv.stopDay > iv.startDay) || iv.stopDay >= durationDays) return r;
+    const span = Math.max(7, Math.min(iv.stopDay, durationDays) - iv.startDay);
+    const atStop = Math.max(0, 1 - iv.adherenceWaning * Math.min(1, (iv.stopDay - iv.startDay) / span));
+    for (let w = 1; w <= nWeeks; w++) {
+      const t = (w - 0.5) * 7;
+      if (t >= iv.stopDay) r[w] = atStop * Math.exp(-(t - iv.stopDay) / RESIDUAL_TAU_DAYS);
+    }
+    return r;
+  });
+  return { g, res, adherence: Float64Array.from(arm.interventions, (iv) => iv.adherence) };
 }
 
 /** Catalog ids measured at some visit (derived endpoints expand to their inputs). */
@@ -161,6 +177,11 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
   const chIdx: Int32Array[] = new Array(K);
   const chVal: Float64Array[] = new Array(K);
   const adh = new Float64Array(K);
+  /** Per intervention: its intake change at full adherence, kcal/day (for the residual after a stop). */
+  const eK = new Float64Array(K);
+  const hasRes = prof.res.map((r) => r.some((x) => x > 0));
+  const bpParts = new Float64Array(5);
+  const dParts = new Float64Array(5);
   const I = VAR_INDEX;
 
   for (let i = 0; i < n; i++) {
@@ -205,7 +226,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       na0: get('sodium_intake', i), k0: get('potassium_intake', i), fibre0: get('fibre_intake', i),
       sfa0: get('sfa_pct', i), mufa0: get('mufa_pct', i), pufa0: get('pufa_pct', i), fat0: get('fat_pct', i),
       protein0: get('protein_pct', i), chol0: get('dietary_cholesterol', i), sleep0: get('sleep_duration', i),
-      steps0: get('steps', i), alcohol0: get('alcohol', i), energy0: ei0, onStatin: get('on_statin', i),
+      steps0: get('steps', i), hr0: get('resting_hr', i), alcohol0: get('alcohol', i), energy0: ei0, onStatin: get('on_statin', i),
       smoker: get('smoker', i), saltSens, ldlResp, bpResp, appetiteResp, glyResp,
     };
     used.fill(0);
@@ -213,6 +234,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       const e = interventionEffect(arm.interventions[k], ctx);
       chIdx[k] = Int32Array.from(e.keys());
       chVal[k] = Float64Array.from(e.values());
+      eK[k] = (e.get(CH.eiAbs) ?? 0) + (e.get(CH.eiFrac) ?? 0) * ei0;
       for (const c of e.keys()) used[c] = 1;
       adh[k] = clamp(prof.adherence[k] + 0.15 * adhZ + 0.1 * adhExtra[k], 0, 1);
     }
@@ -257,6 +279,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
     const sqE = AR_EI_SD * Math.sqrt(1 - AR_EI_RHO * AR_EI_RHO);
     let quit = false;
     let fbNow = 0;
+    let resNow = 0;
     let bgW = 0;
     let Gcur = g0 + arG;
     let v = 0;
@@ -285,8 +308,16 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       // the weight the interventions removed, not on within-person noise
       const bgEI = arEI + ENERGY_GAP + (quit ? 150 : 0);
       bgW += (7 * (bgEI - BG_KCAL_PER_KG * bgW)) / BG_RHO;
-      fbNow = APPETITE_FEEDBACK * (1 - clamp(ch[CH.fbAtten], 0, 1)) * Math.max(0, bw0 + bgW - (F + L));
-      const dEI = ch[CH.eiAbs] + ch[CH.eiFrac] * ei0 + fbNow + bgEI;
+      const fbK = APPETITE_FEEDBACK * (1 - clamp(ch[CH.fbAtten], 0, 1));
+      const lossVsBg = Math.max(0, bw0 + bgW - (F + L));
+      fbNow = fbK * lossVsBg;
+      // residual behaviour change after a diet/programme stopped (RESIDUAL_TAU_DAYS); it can at most
+      // hold the weight reached: intake -(feedback + ~22 kcal/day/kg expenditure) per kg lost
+      // (modelling choice), so it slows regain and never deepens the loss
+      resNow = 0;
+      for (let k = 0; k < K; k++) if (hasRes[k]) resNow += adh[k] * prof.res[k][w] * eK[k];
+      if (resNow < 0) resNow = Math.max(resNow, -(fbK + BG_KCAL_PER_KG) * lossVsBg);
+      const dEI = ch[CH.eiAbs] + ch[CH.eiFrac] * ei0 + fbNow + resNow + bgEI;
       // smoking cessation: weight +4.7 kg at 12 months (Aubin HJ et al. BMJ 2012;345:e4439
       // doi:10.1136/bmj.e4439) ~ +150 kcal/day in this model (modelling choice)
       const ei = ei0 + dEI;
@@ -335,8 +366,34 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       truth[I.waist] = get('waist', ti) - 0.8 * kgLost;
       truth[I.body_fat_pct] = clamp(bf0 + (100 * F) / bw - (100 * F0) / bw0, 3, 70);
       const partNow = part * (1 - Math.exp(-tw / 3));
-      truth[I.sbp] = sbp0 + lag[CH.sbp] - SBP_PER_KG * kgLost + partNow + sbpSlope * years + arS;
-      truth[I.dbp] = Math.min(truth[I.sbp] - 15, dbp0 + lag[CH.dbp] - DBP_PER_KG * kgLost + 0.5 * partNow + dbpSlope * years + 0.55 * arS);
+      // Lifestyle BP components combine sub-additively (combineLifestyleBp); the DASH-Sodium
+      // interaction is applied first to the sodium effect and the pair enters as one component.
+      // The weight slope (Neter 2003) comes from trials with mostly < 10 kg losses and is applied
+      // linearly beyond that (known limitation, docs/reference-world.md).
+      const dash = clamp(lag[CH.dashOn], 0, 1);
+      const naF = 1 - (1 - DASH_SODIUM_FACTOR) * dash;
+      const naS = lag[CH.sbpNa] * naF;
+      const naD = lag[CH.dbpNa] * naF;
+      bpParts[0] = lag[CH.sbpDiet] + dash * naS;
+      bpParts[1] = (1 - dash) * naS;
+      bpParts[2] = lag[CH.sbpEx];
+      bpParts[3] = lag[CH.sbpAlc];
+      bpParts[4] = -SBP_PER_KG * kgLost;
+      dParts[0] = lag[CH.dbpDiet] + dash * naD;
+      dParts[1] = (1 - dash) * naD;
+      dParts[2] = lag[CH.dbpEx];
+      dParts[3] = lag[CH.dbpAlc];
+      dParts[4] = -DBP_PER_KG * kgLost;
+      let sNeg = 0, sPos = 0, dNeg = 0, dPos = 0;
+      for (let q = 0; q < 5; q++) {
+        if (bpParts[q] < 0) sNeg += bpParts[q]; else sPos += bpParts[q];
+        if (dParts[q] < 0) dNeg += dParts[q]; else dPos += dParts[q];
+      }
+      const sLife = combineLifestyleBp(sbp0, bpParts);
+      const ratio = sNeg < 0 ? (sLife - sPos) / sNeg : 1;
+      const dLife = dNeg * ratio + dPos;
+      truth[I.sbp] = sbp0 + lag[CH.sbp] + sLife + partNow + sbpSlope * years + arS;
+      truth[I.dbp] = Math.min(truth[I.sbp] - 15, dbp0 + lag[CH.dbp] + dLife + 0.5 * partNow + dbpSlope * years + 0.55 * arS);
       truth[I.resting_hr] = get('resting_hr', ti) + lag[CH.hr];
       const ldl = Math.max(10, (get('ldl_c', ti) + lag[CH.ldl] - LDL_PER_KG * kgLost) * Math.exp(lag[CH.lnLdl]));
       const hdl = Math.max(10, get('hdl_c', ti) + lag[CH.hdl] + HDL_PER_KG * kgLost - HDL_ACTIVE_LOSS * recentLoss);
@@ -371,7 +428,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       const on = w ? 1 : 0;
       truth[I.steps] = Math.max(0, get('steps', ti) + on * ch[CH.steps]);
       truth[I.hrv_rmssd] = get('hrv_rmssd', ti) * Math.exp(lag[CH.lnHrv]);
-      const dEI = on * (ch[CH.eiAbs] + ch[CH.eiFrac] * ei0 + fbNow);
+      const dEI = on * (ch[CH.eiAbs] + ch[CH.eiFrac] * ei0 + fbNow + resNow);
       truth[I.energy_intake] = Math.max(600, get('energy_intake', ti) + dEI);
       truth[I.sodium_intake] = Math.max(300, get('sodium_intake', ti) + on * ch[CH.na]);
       truth[I.potassium_intake] = Math.max(500, get('potassium_intake', ti) + on * ch[CH.k]);
