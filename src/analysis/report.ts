@@ -20,6 +20,8 @@ export interface RunMeta {
   startedAt: string;
   wallSeconds: number;
   workers: number;
+  /** How the population was drawn: candidates drawn, method, warnings (imputed values, exclusions). */
+  population?: { draws: number; method: string; warnings: readonly string[] };
   replicates?: ReplicateSummary;
 }
 
@@ -39,6 +41,8 @@ export interface Report {
     readonly wallSeconds: number;
     readonly workers: number;
   };
+  /** How the twins were drawn (synthetic) or read (file): draws, method, warnings. */
+  readonly population?: { readonly draws: number; readonly method: string; readonly warnings: readonly string[] };
   readonly alpha: number;
   readonly arms: TrialAnalysis['arms'];
   /** Numbers that were not finite are null. */
@@ -97,6 +101,7 @@ export function buildReport(analysis: TrialAnalysis, meta: RunMeta): Report {
       wallSeconds: meta.wallSeconds,
       workers: meta.workers,
     },
+    ...(meta.population ? { population: { draws: meta.population.draws, method: meta.population.method, warnings: [...meta.population.warnings] } } : {}),
     alpha: analysis.alpha,
     arms: analysis.arms,
     endpoints: analysis.endpoints,

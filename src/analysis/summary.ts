@@ -21,6 +21,10 @@ export function renderSummary(report: Report): string {
     `engine ${run.engine} (${run.modelHash}), backend ${run.backend}, ${run.workers} worker${run.workers === 1 ? '' : 's'}, ` +
       `${formatNumber(run.wallSeconds, 1)} s, vtrial ${run.versions.vtrial}, node ${run.versions.node}`,
   );
+  if (report.population) {
+    out.push(`population: ${report.population.method}${report.population.draws ? ` (${report.population.draws} candidates drawn)` : ''}`);
+    for (const w of report.population.warnings) out.push(`  warning: ${w}`);
+  }
   out.push('');
   out.push('Arms: ' + report.arms.map((a) => `${a.id} (${a.label}) n=${a.randomised}`).join('; '));
   out.push('');

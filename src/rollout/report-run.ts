@@ -52,6 +52,7 @@ function meta(info: RunInfo, startedAt: Date, wallMs: number, workers: number, r
     startedAt: startedAt.toISOString(),
     wallSeconds: wallMs / 1000,
     workers,
+    population: m.population,
     ...(replicates ? { replicates } : {}),
   };
 }
