@@ -8,7 +8,7 @@
  *   model-card.md   what the model is, what it was trained on, how good it is
  *   train-state.bin optimiser moments and step (only while training; needed for --resume)
  *
- * The checkpoint hash (sha256 of weights.bin and the manifest's architecture and tokeniser) is
+ * The checkpoint hash (sha256 of weights.bin and the manifest's architecture, tokeniser and copula) is
  * the model simulator's fingerprint in every report.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -20,6 +20,7 @@ import { InputError } from '../core/errors.js';
 import { VARIABLES } from '../population/catalog.js';
 import { newVariable, type ModelConfig, type Params } from './transformer.js';
 import type { TokenizerSpec } from './tokenizer.js';
+import type { Copula } from './copula.js';
 
 export const WEIGHTS_MAGIC = 0x57525456; // 'VTRW' read as little-endian uint32
 export const WEIGHTS_VERSION = 1;
@@ -60,6 +61,8 @@ export interface Manifest {
   readonly data: TrainingSummary;
   readonly metrics: TrainingMetrics;
   readonly paramCount: number;
+  /** Within-visit dependence used when sampling rollouts (fitted on the validation split). */
+  readonly copula?: Copula;
   /** Free-form evaluation results added by the evaluation script. */
   readonly evaluation?: Record<string, unknown>;
 }
@@ -150,7 +153,7 @@ export async function checkpointHash(dir: string): Promise<string> {
 }
 
 function hashOf(weights: Buffer, m: Manifest): string {
-  return 'sha256:' + createHash('sha256').update(weights).update(JSON.stringify([m.config, m.tokenizer])).digest('hex');
+  return 'sha256:' + createHash('sha256').update(weights).update(JSON.stringify([m.config, m.tokenizer, m.copula ?? null])).digest('hex');
 }
 
 /** Load a checkpoint folder; errors name the folder and what is wrong. */

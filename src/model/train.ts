@@ -27,6 +27,8 @@ import {
   type Manifest, type TrainingMetrics, type TrainingSummary,
 } from './checkpoint.js';
 import { writeModelCard } from './card.js';
+import { fitCopula } from './copula.js';
+import { TwinModel } from './twin-model.js';
 
 export interface TrainSettings {
   readonly dModel: number;
@@ -363,10 +365,12 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     };
   }
 
-  // final: the best weights become the checkpoint
+  // final: the best weights become the checkpoint, with the within-visit copula fitted on the
+  // validation participants
   copyInto(params, best);
   const finalVal = evaluateLoss(params, c, val);
-  const manifest = buildManifest(finalVal);
+  const base = buildManifest(finalVal);
+  const manifest: Manifest = { ...base, copula: fitCopula(new TwinModel(base, params, ''), val) };
   await saveWeights(opts.outDir, params);
   await saveManifest(opts.outDir, manifest);
   await saveTrainState(opts.outDir, { step, epoch, bestValLoss: bestVal, badEpochs, elapsedSeconds: elapsed(), history }, mAdam, vAdam, best);
@@ -415,4 +419,20 @@ export async function readExtraCatalog(file: string): Promise<ExtraVariable[]> {
     }
     return { id: o.id, transform: o.transform as ExtraVariable['transform'], plausible: o.plausible as [number, number] | undefined, noiseSd: typeof o.noiseSd === 'number' ? o.noiseSd : undefined, static: o.static === true };
   });
+}
+
+/**
+ * Fit (or refit) the within-visit copula of a checkpoint on the validation participants of its
+ * training cohort (the same participant split as training), and write it into the manifest.
+ */
+export async function refitCopula(dir: string, cohortFile: string): Promise<void> {
+  const ck = await loadCheckpoint(dir);
+  const cohort = await readCohort(cohortFile);
+  const s = resolveSettings(ck.manifest.train as Record<string, unknown>, 'checkpoint');
+  const val = cohort.subjects.filter((subj) => isValidationSubject(subj.id, s.seed, s.valFraction)).map((subj) => subjectHistory(ck.manifest.tokenizer, subj));
+  const set = encodeHistories(ck.manifest.tokenizer, val, ck.manifest.config.blockSize);
+  const model = new TwinModel(ck.manifest, ck.params, ck.hash, dir);
+  const copula = fitCopula(model, set);
+  await saveManifest(dir, { ...ck.manifest, copula });
+  model.dispose();
 }

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng.js';
+import { cholesky } from './copula.js';
 import { loadCheckpoint, type Manifest } from './checkpoint.js';
 import { featureLayout, writeToken, denormalise, type ExposureTimeline, type TokenizerSpec } from './tokenizer.js';
 import { forward, forwardStep, KVCache, disposeParams, MIN_SD, type ModelConfig, type Params } from './transformer.js';
@@ -45,10 +46,8 @@ export interface RolloutRequest {
   readonly cache?: boolean;
 }
 
-/** Draw one value (normalised scale) from a K-component mixture at offset `o`. */
-export function sampleMixture(m: MixtureArrays, o: number, rng: Rng): number {
-  const u = rng.uniform();
-  const z = rng.normal();
+/** A value (normalised scale) from a K-component mixture at offset `o`: component by uniform u, then mu + sd z. */
+export function mixtureDraw(m: MixtureArrays, o: number, u: number, z: number): number {
   let acc = 0;
   let k = 0;
   for (; k < m.K - 1; k++) {
@@ -56,6 +55,12 @@ export function sampleMixture(m: MixtureArrays, o: number, rng: Rng): number {
     if (u < acc) break;
   }
   return m.mu[o + k]! + m.sd[o + k]! * z;
+}
+
+/** Draw one value (normalised scale) from a K-component mixture at offset `o`. */
+export function sampleMixture(m: MixtureArrays, o: number, rng: Rng): number {
+  const u = rng.uniform();
+  return mixtureDraw(m, o, u, rng.normal());
 }
 
 /** Mixture CDF on the normalised scale. */
@@ -82,11 +87,22 @@ export class TwinModel {
   readonly config: ModelConfig;
   readonly tokenizer: TokenizerSpec;
   private readonly dim: number;
+  /** Cholesky factor of the within-visit copula (identity when the checkpoint has none). */
+  private readonly chol: Float64Array | undefined;
 
   constructor(readonly manifest: Manifest, readonly params: Params, readonly hash: string, readonly dir = '') {
     this.config = manifest.config;
     this.tokenizer = manifest.tokenizer;
     this.dim = featureLayout(this.tokenizer).dim;
+    const cop = manifest.copula;
+    if (cop) {
+      const ids = this.tokenizer.measured.map((m) => m.id);
+      if (cop.variables.length !== ids.length || cop.variables.some((v, i) => v !== ids[i])) {
+        throw new Error(`checkpoint ${dir}: copula variables do not match the tokeniser's`);
+      }
+      this.chol = cholesky(cop.correlation, ids.length);
+      if (!this.chol) throw new Error(`checkpoint ${dir}: copula correlation is not positive definite`);
+    }
   }
 
   static async load(dir: string): Promise<TwinModel> {
@@ -183,12 +199,24 @@ export class TwinModel {
           tf.dispose([xt, o]);
         }
         const fed = req.measured?.[s + 1] ?? null;
+        const u = new Float64Array(V), eps = new Float64Array(V), z = new Float64Array(V);
+        const L = this.chol;
         for (let i = 0; i < n; i++) {
           const rng = req.rngs[i]!;
           const row = cur[i]!;
+          // fixed draw order per twin and visit: V uniforms (mixture components), then V normals
+          for (let v = 0; v < V; v++) u[v] = rng.uniform();
+          for (let v = 0; v < V; v++) eps[v] = rng.normal();
+          if (L) {
+            for (let v = 0; v < V; v++) {
+              let acc = 0;
+              for (let k = 0; k <= v; k++) acc += L[v * V + k]! * eps[k]!;
+              z[v] = acc;
+            }
+          } else z.set(eps);
           for (let v = 0; v < V; v++) {
-            const z = sampleMixture(mix, (i * V + v) * mix.K, rng);
-            const val = denormalise(spec.measured[v]!, z);
+            const o = (i * V + v) * mix.K;
+            const val = denormalise(spec.measured[v]!, mixtureDraw(mix, o, u[v]!, z[v]!));
             row[v] = fed === null || fed[v] ? val : NaN;
             out[v]![i * nv + s + 1] = val;
           }

@@ -1,7 +1,8 @@
 /**
- * A tiny synthetic world for model tests: LDL-C, SBP and body weight measured monthly for six
+ * A tiny synthetic world for model tests: LDL-C, SBP, body weight and BMI measured monthly for six
  * months; half the participants start atorvastatin 20 mg at day 0, which lowers true LDL-C by
- * 40% with a two-week time constant. Measurement noise from the catalog's magnitudes.
+ * 40% with a two-week time constant. Weight drifts as a random walk that BMI shares (so their
+ * visit-to-visit changes correlate). Measurement noise from the catalog's magnitudes.
  */
 import { Rng } from '../../src/core/rng.js';
 import { cohortFromRows, type Cohort } from '../../src/model/cohort.js';
@@ -25,10 +26,11 @@ export function tinyCohort(n: number, seed = 7): Cohort {
     let wDrift = 0;
     for (const d of VISIT_DAYS) {
       const eff = treated ? 1 - 0.4 * (1 - Math.exp(-d / 14)) : 1;
-      wDrift += 0.2 * r.normal();
+      wDrift += 1.0 * r.normal();
       rows.push({ subject: id, time: d, code: 'ldl_c', value: ldl * eff * (1 + 0.097 * r.normal()) });
       rows.push({ subject: id, time: d, code: 'sbp', value: sbp + 6.5 * r.normal() });
       rows.push({ subject: id, time: d, code: 'body_weight', value: wt + wDrift + 0.8 * r.normal() });
+      rows.push({ subject: id, time: d, code: 'bmi', value: (wt + wDrift) / (1.75 * 1.75) + 0.3 * r.normal() });
     }
   }
   return cohortFromRows('tiny.csv', rows);

@@ -25,6 +25,12 @@ describe('training a tiny model on a tiny cohort', () => {
     expect(last).toBeLessThan(first - 0.3);
     expect(r.manifest.metrics.valLoss).toBeLessThan(r.manifest.metrics.history[0]!.valLoss + 1e-9);
     for (const f of ['weights.bin', 'manifest.json', 'model-card.md']) expect(existsSync(join(dir, f))).toBe(true);
+    // the within-visit copula sees that BMI and weight change together, and LDL-C does not
+    const cop = r.manifest.copula!;
+    const V = cop.variables.length;
+    const at = (a: string, b: string) => cop.correlation[cop.variables.indexOf(a) * V + cop.variables.indexOf(b)]!;
+    expect(at('bmi', 'body_weight')).toBeGreaterThan(0.3);
+    expect(Math.abs(at('ldl_c', 'body_weight'))).toBeLessThan(0.15);
     r.params.forEach((v) => v.dispose());
 
     const arms: ArmSpec[] = [

@@ -151,6 +151,18 @@ describe('checkpoint', () => {
     model.dispose();
   });
 
+  it('cholesky factor reproduces its matrix and refuses an indefinite one', async () => {
+    const { cholesky } = await import('../../src/model/copula.js');
+    const a = [4, 2, 0.4, 2, 3, 0.5, 0.4, 0.5, 1];
+    const L = cholesky(a, 3)!;
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+      let s = 0;
+      for (let k = 0; k < 3; k++) s += L[i * 3 + k]! * L[j * 3 + k]!;
+      expect(s).toBeCloseTo(a[i * 3 + j]!, 10);
+    }
+    expect(cholesky([1, 2, 2, 1], 2)).toBeUndefined();
+  });
+
   it('rejects a file that is not a checkpoint, naming it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vtrial-empty-'));
     await expect(loadCheckpoint(dir)).rejects.toThrow(/not a model checkpoint/);
@@ -169,7 +181,7 @@ describe('evaluation', () => {
     const held = tinyCohort(200, 99); // other participants, same world
     const set = encodeHistories(model.tokenizer, held.subjects.map((s) => subjectHistory(model.tokenizer, s)), 6);
     const q = forecastQuality(model, set);
-    expect(q.perVariable.map((v) => v.id).sort()).toEqual(['body_weight', 'ldl_c', 'sbp']);
+    expect(q.perVariable.map((v) => v.id).sort()).toEqual(['bmi', 'body_weight', 'ldl_c', 'sbp']);
     // loose bounds: a tiny model trained for seconds; the default model's figures are in docs/model-card.md
     expect(q.cover90).toBeGreaterThan(0.8);
     expect(q.cover90).toBeLessThan(0.97);
