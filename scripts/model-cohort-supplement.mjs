@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Supplementary reference-world participants for the twin model's training cohort: the same
+// Supplementary reference-world participants for the twin model's training cohort, dense in
+// exposures (2-3 episodes each: drugs 35%, diet 27%, every other kind) and in the core panels. The same
 // MEDS layout and exposure codes as `vtrial cohort` (armExposureEvents), but with interventions
 // drawn from the fields `vtrial cohort` does not yet vary (diet macronutrient targets, fibre,
 // beta-glucan, nuts, olive oil, salt substitute, potassium, sodium change, total diet
@@ -12,7 +13,7 @@ import { VARIABLES } from '../dist/population/catalog.js';
 import { drawBaseline, NVAR } from '../dist/population/baseline.js';
 import { armExposureEvents } from '../dist/population/exposures.js';
 import { simulateReference } from '../dist/population/world/index.js';
-import { DRUGS, DIET_PATTERNS, SUPPLEMENTS } from '../dist/population/interventions.js';
+import { DRUGS, DIET_PATTERNS, EXERCISE_TYPES, SUPPLEMENTS } from '../dist/population/interventions.js';
 
 const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 101), process.argv[5] ?? 'supplement.csv'];
 const PANELS = [
@@ -21,7 +22,8 @@ const PANELS = [
   ['sleep_duration', 'sleep_efficiency', 'steps', 'hrv_rmssd'], ['microbiome_shannon', 'microbiome_butyrate', 'microbiome_prevotella'],
   ['energy_intake', 'sodium_intake', 'potassium_intake', 'carb_pct', 'protein_pct', 'fat_pct', 'sfa_pct', 'mufa_pct', 'pufa_pct', 'fibre_intake', 'dietary_cholesterol', 'alcohol', 'mvpa', 'smoker'],
 ];
-const PANEL_P = [0.85, 0.8, 0.45, 0.45, 0.3, 0.15, 0.3, 0.1, 0.25];
+// core panels measured more often than in `vtrial cohort`, so each exposure onset is seen in the outcomes it moves
+const PANEL_P = [0.95, 0.9, 0.7, 0.7, 0.3, 0.2, 0.35, 0.1, 0.3];
 const pick = (r, xs) => xs[r.int(xs.length)];
 const u = (r, lo, hi) => +(lo + (hi - lo) * r.uniform()).toPrecision(3);
 
@@ -48,13 +50,16 @@ function diet(r) {
 
 function intervention(r) {
   const k = r.uniform();
-  if (k < 0.55) return diet(r);
-  if (k < 0.65) return { kind: 'weight_loss', targetKg: pick(r, [4, 7, 10, 15]), support: pick(r, ['minimal', 'moderate', 'intensive']) };
-  if (k < 0.72) return { kind: 'sleep', targetHours: pick(r, [7, 7.5, 8]) };
-  if (k < 0.9) return { kind: 'placebo', mimics: pick(r, ['drug', 'pill', 'supplement', 'weekly injection', 'margarine', 'cereal', 'capsule']) };
-  if (k < 0.95) { const s = pick(r, SUPPLEMENTS); return { kind: 'supplement', supplement: s.name, dose: +(s.range[0] + (s.range[1] - s.range[0]) * (0.1 + 0.5 * r.uniform())).toPrecision(2) }; }
-  const d = pick(r, DRUGS);
-  return { kind: 'drug', drug: d.name, dose: pick(r, d.doses), frequency: d.frequency };
+  if (k < 0.35) { const d = pick(r, DRUGS); return { kind: 'drug', drug: d.name, dose: pick(r, d.doses), frequency: d.frequency }; }
+  if (k < 0.62) return diet(r);
+  if (k < 0.72) return { kind: 'exercise', type: pick(r, EXERCISE_TYPES), minutesPerWeek: pick(r, [60, 90, 150, 210, 300]), intensity: pick(r, ['light', 'moderate', 'vigorous']) };
+  if (k < 0.79) { const s = pick(r, SUPPLEMENTS); return { kind: 'supplement', supplement: s.name, dose: +(s.range[0] + (s.range[1] - s.range[0]) * (0.1 + 0.5 * r.uniform())).toPrecision(2) }; }
+  if (k < 0.85) return r.uniform() < 0.5
+    ? { kind: 'weight_loss', targetKg: pick(r, [4, 7, 10, 15]), support: pick(r, ['minimal', 'moderate', 'intensive']) }
+    : { kind: 'weight_loss', targetPct: pick(r, [5, 7, 10]), support: pick(r, ['minimal', 'moderate', 'intensive']) };
+  if (k < 0.89) return r.uniform() < 0.5 ? { kind: 'sleep', targetHours: pick(r, [7, 7.5, 8]) } : { kind: 'sleep', extendHours: pick(r, [0.5, 1, 1.5]) };
+  if (k < 0.94) { const b = r.uniform(); return b < 0.4 ? { kind: 'behaviour', alcoholDrinksPerDay: pick(r, [0, 1, 2]) } : b < 0.7 ? { kind: 'behaviour', smokingCessation: true } : { kind: 'behaviour', sodiumEducation: true }; }
+  return { kind: 'placebo', mimics: pick(r, ['drug', 'pill', 'supplement', 'weekly injection', 'margarine', 'cereal', 'capsule']) };
 }
 
 const days = Math.round(YEARS * 365.25);
@@ -70,7 +75,7 @@ for (let s = 0; s < N; s++) {
   drawBaseline(SEED, sid, {}, truth);
   const r = new Rng(SEED, sid, P_EXP);
   const ivs = [];
-  const nEp = 1 + r.int(3);
+  const nEp = 2 + r.int(2);
   for (let e = 0; e < nEp; e++) {
     const start = Math.round(r.uniform() * days * 0.8);
     const stop = r.uniform() < 0.5 ? days + 1 : Math.min(days + 1, start + 28 + Math.round(r.uniform() * days * 0.6));

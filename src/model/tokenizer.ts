@@ -18,6 +18,7 @@
  * forecasting and intervention simulation are the same operation.
  */
 import { findVariable, resolveColumn, type Transform, type VariableDef } from '../population/catalog.js';
+import { findDrug } from '../population/interventions.js';
 import { InputError } from '../core/errors.js';
 import type { Cohort, CohortSubject } from './cohort.js';
 
@@ -50,12 +51,24 @@ export interface ExposureCode {
   readonly scale: number;
 }
 
+/**
+ * A drug class pooled across its members (statins, GLP-1 agonists, ...): the class's level is
+ * the sum over its active drugs of dose / that drug's typical dose, so what is learned from one
+ * statin informs the others.
+ */
+export interface ExposureClass {
+  readonly name: string;
+  readonly members: readonly { readonly code: string; readonly typicalDose: number }[];
+}
+
 /** Everything needed to turn histories into tokens; stored in the checkpoint manifest. */
 export interface TokenizerSpec {
   readonly version: 1;
   readonly measured: readonly MeasuredVar[];
   readonly statics: readonly StaticVar[];
   readonly exposures: readonly ExposureCode[];
+  /** Drug classes pooled from the exposures (absent in checkpoints written before pooling). */
+  readonly classes?: readonly ExposureClass[];
   readonly timePeriods: readonly number[];
   readonly yearsOnCap: number;
 }
@@ -152,11 +165,14 @@ export function featureLayout(spec: TokenizerSpec) {
   const V = spec.measured.length;
   const S = spec.statics.length;
   const E = spec.exposures.length;
+  const C = spec.classes?.length ?? 0;
   const P = spec.timePeriods.length;
   const time = 2 * P + 1;
   const o = { values: 0, mask: V, statics: 2 * V, time: 2 * V + S, qtime: 2 * V + S + time, qdt: 2 * V + S + 2 * time, hasQuery: 2 * V + S + 2 * time + 1, expo: 2 * V + S + 2 * time + 2 };
-  const dim = o.expo + 3 * E; // per exposure: level / scale, active (0/1), years on (capped)
-  return { V, S, E, P, dim, offsets: o };
+  // per exposure: level / scale, active (0/1), years on (capped); then per drug class the same three
+  const classes = o.expo + 3 * E;
+  const dim = classes + 3 * C;
+  return { V, S, E, C, P, dim, offsets: { ...o, classes } };
 }
 
 type Classified =
@@ -276,7 +292,21 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
     const q = levels.length ? levels[Math.min(levels.length - 1, Math.floor(0.95 * levels.length))]! : 1;
     return { code, scale: q > 0 ? q : 1 };
   });
-  return { version: 1, measured, statics, exposures, timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
+  return { version: 1, measured, statics, exposures, classes: drugClasses(exposures), timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
+}
+
+/** Pool DRUG//<name> exposures by formulary class; typical dose = the middle marketed dose. */
+export function drugClasses(exposures: readonly ExposureCode[]): ExposureClass[] {
+  const byClass = new Map<string, { code: string; typicalDose: number }[]>();
+  for (const e of exposures) {
+    if (!e.code.startsWith('DRUG//')) continue;
+    const d = findDrug(e.code.slice(6));
+    if (!d) continue;
+    let a = byClass.get(d.class);
+    if (!a) byClass.set(d.class, (a = []));
+    a.push({ code: e.code, typicalDose: d.doses[Math.floor((d.doses.length - 1) / 2)]! });
+  }
+  return [...byClass.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, members]) => ({ name, members }));
 }
 
 /** Turn one cohort subject into a History (visits = distinct measurement days). */
@@ -374,6 +404,19 @@ export function writeToken(
     out[off + o.expo + e] = level / x.scale;
     out[off + o.expo + L.E + e] = active ? 1 : 0;
     out[off + o.expo + 2 * L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
+  }
+  for (let k = 0; k < L.C; k++) {
+    let level = 0, active = 0, years = 0;
+    for (const m of spec.classes![k]!.members) {
+      const x = exposureAt(exposures.byCode.get(m.code), nextDay);
+      if (!x.active) continue;
+      level += x.level / m.typicalDose;
+      active = 1;
+      years = Math.max(years, x.yearsOn);
+    }
+    out[off + o.classes + k] = level;
+    out[off + o.classes + L.C + k] = active;
+    out[off + o.classes + 2 * L.C + k] = Math.min(years, spec.yearsOnCap) / spec.yearsOnCap;
   }
 }
 

@@ -43,7 +43,7 @@ const NFACTOR = 9;
 /**
  * Standardised scores: loadings on the factors; the rest of the unit variance is a unique term.
  * Loadings are chosen to reproduce the reference correlations (NHANES 2009-12 within-sex table;
- * physiology.md A6): BMI-SBP 0.07/0.17 and BMI-DBP 0.15/0.11 (NHANES), SBP-DBP 0.38/0.33 (NHANES),
+ * docs/sources/physiology.md A6): BMI-SBP 0.07/0.17 and BMI-DBP 0.15/0.11 (NHANES), SBP-DBP 0.38/0.33 (NHANES),
  * BMI-HDL -0.37/-0.36 (NHANES), BMI-pulse 0.17/0.08 (NHANES); TG-HDL -0.43/-0.44 (Cancer Epidemiol
  * Biomarkers Prev 2009;18:1134-43, PMC2737414); BMI-insulin 0.51/0.41, BMI-glucose 0.23/0.27,
  * BMI-TG 0.34/0.31 (J Obes 2010:757939, Table 3). The other loadings are modelling choices that
@@ -145,29 +145,29 @@ const flat = (a: number): Anchors => [a, a, a];
 export const MARGINALS: Readonly<Record<string, Marginal>> = {
   height: { dist: 'normal', mean: [s3(176.4, 176.3, 173.9), s3(163.4, 162.5, 159.6)], sd: [s3(7.4, 7.3, 7.6), s3(7.3, 7.1, 6.9)], observed: true, source: NHANES },
   // NHANES 2009-12 BMI age pattern, rescaled to the 2015-16 sex means 29.1 (men) / 29.6 (women):
-  // Fryar CD et al. NHSR no. 122, 2018 (physiology.md A1). SDs: NHANES 2009-12.
+  // Fryar CD et al. NHSR no. 122, 2018 (docs/sources/physiology.md A1). SDs: NHANES 2009-12.
   bmi: { dist: 'lognormal', mean: [s3(28.5, 29.6, 29.2), s3(29.3, 29.7, 29.9)], sd: [s3(6.2, 5.4, 5.5), s3(7.7, 7.5, 6.8)], observed: true, source: 'Fryar 2018 NHSR 122 (sex means); ' + NHANES },
   sbp: { dist: 'lognormal', mean: [s3(118.6, 123.2, 129.5), s3(109.8, 118.5, 132.1)], sd: [s3(11.8, 16.1, 19.3), s3(11.4, 15.7, 20.0)], observed: true, source: NHANES },
   dbp: { dist: 'normal', mean: [s3(70.9, 75.5, 67.7), s3(67.7, 71.8, 66.4)], sd: [s3(11.5, 11.0, 12.9), s3(10.4, 10.2, 12.9)], observed: true, source: NHANES },
   resting_hr: { dist: 'normal', mean: [s3(72.4, 70.6, 68.7), s3(76.8, 73.5, 71.4)], sd: [s3(12.0, 11.8, 11.9), s3(11.1, 11.2, 12.2)], observed: true, source: NHANES },
   // HDL: NHANES 2009-12 (mmol/L x 38.67).
   hdl_c: { dist: 'lognormal', mean: [s3(46.4, 47.6, 49.5), s3(54.9, 60.7, 60.3)], sd: [s3(12.8, 14.3, 14.3), s3(14.3, 17.8, 16.6)], observed: true, source: NHANES },
-  // LDL: NHANES 2015-18 means men 100.8, women 106.8 mg/dL (ages 12-80, physiology.md A3), adults
+  // LDL: NHANES 2015-18 means men 100.8, women 106.8 mg/dL (ages 12-80, docs/sources/physiology.md A3), adults
   // higher than adolescents and "rising to middle age then falling"; age anchors are a modelling
-  // choice that keeps the 18-80 sex means within 8% of those figures. SD 35 (physiology.md A3, unverified).
-  ldl_c: { dist: 'normal', mean: [s3(104, 114, 100), s3(100, 116, 112)], sd: [flat(35), flat(35)], observed: true, source: 'NHANES 2015-18 LDL trend analysis (physiology.md A3)' },
+  // choice that keeps the 18-80 sex means within 8% of those figures. SD 35 (docs/sources/physiology.md A3, unverified).
+  ldl_c: { dist: 'normal', mean: [s3(104, 114, 100), s3(100, 116, 112)], sd: [flat(35), flat(35)], observed: true, source: 'NHANES 2015-18 LDL trend analysis (docs/sources/physiology.md A3)' },
   // TG: geometric mean ~97 mg/dL (Rosinger A et al. JAMA Cardiol 2017), men ~110 / women ~90,
-  // log-SD ~0.55 (physiology.md A3, split unverified). Arithmetic mean = gm*exp(s^2/2).
-  triglycerides: { dist: 'lognormal', mean: [s3(120, 135, 128), s3(92, 112, 122)], sd: [s3(72, 81, 77), s3(55, 67, 73)], observed: true, source: 'Rosinger 2017 JAMA Cardiol (physiology.md A3)' },
-  // Fasting insulin: median ~9 uU/mL, log-SD ~0.6 (physiology.md A4, unverified).
-  fasting_insulin: { dist: 'lognormal', mean: [flat(10.8), flat(10.8)], sd: [flat(7.1), flat(7.1)], observed: true, source: 'physiology.md A4 (unverified NHANES recollection)' },
+  // log-SD ~0.55 (docs/sources/physiology.md A3, split unverified). Arithmetic mean = gm*exp(s^2/2).
+  triglycerides: { dist: 'lognormal', mean: [s3(120, 135, 128), s3(92, 112, 122)], sd: [s3(72, 81, 77), s3(55, 67, 73)], observed: true, source: 'Rosinger 2017 JAMA Cardiol (docs/sources/physiology.md A3)' },
+  // Fasting insulin: median ~9 uU/mL, log-SD ~0.6 (docs/sources/physiology.md A4, unverified).
+  fasting_insulin: { dist: 'lognormal', mean: [flat(10.8), flat(10.8)], sd: [flat(7.1), flat(7.1)], observed: true, source: 'docs/sources/physiology.md A4 (unverified NHANES recollection)' },
   // hs-CRP medians by age, men 1.3-1.9 / women 2.0-2.7 mg/L (LabNorms aggregation of NHANES,
-  // physiology.md A4); log-SD 0.8 (men) / 1.0 (women) from the 2.5-97.5% ranges.
-  crp: { dist: 'lognormal', mean: [s3(1.4 * 1.377, 1.75 * 1.377, 1.75 * 1.377), s3(2.0 * 1.649, 2.6 * 1.649, 2.1 * 1.649)], sd: [s3(1.4 * 1.377 * 0.947, 1.75 * 1.377 * 0.947, 1.75 * 1.377 * 0.947), s3(2.0 * 1.649 * 1.311, 2.6 * 1.649 * 1.311, 2.1 * 1.649 * 1.311)], observed: true, source: 'LabNorms NHANES hs-CRP (physiology.md A4)' },
-  // ALT medians ~24 (men) / ~17 (women) U/L, log-normal (physiology.md A4, unverified); log-SD 0.45 modelling choice.
-  alt: { dist: 'lognormal', mean: [flat(24 * 1.107), flat(17 * 1.107)], sd: [flat(24 * 1.107 * 0.474), flat(17 * 1.107 * 0.474)], observed: true, source: 'physiology.md A4 (unverified)' },
-  // eGFR ~100 / 90 / 75 by age band, SD 15-20 (physiology.md A4, unverified).
-  egfr: { dist: 'normal', mean: [s3(102, 90, 75), s3(104, 92, 76)], sd: [flat(16), flat(16)], observed: true, source: 'physiology.md A4 (unverified)' },
+  // docs/sources/physiology.md A4); log-SD 0.8 (men) / 1.0 (women) from the 2.5-97.5% ranges.
+  crp: { dist: 'lognormal', mean: [s3(1.4 * 1.377, 1.75 * 1.377, 1.75 * 1.377), s3(2.0 * 1.649, 2.6 * 1.649, 2.1 * 1.649)], sd: [s3(1.4 * 1.377 * 0.947, 1.75 * 1.377 * 0.947, 1.75 * 1.377 * 0.947), s3(2.0 * 1.649 * 1.311, 2.6 * 1.649 * 1.311, 2.1 * 1.649 * 1.311)], observed: true, source: 'LabNorms NHANES hs-CRP (docs/sources/physiology.md A4)' },
+  // ALT medians ~24 (men) / ~17 (women) U/L, log-normal (docs/sources/physiology.md A4, unverified); log-SD 0.45 modelling choice.
+  alt: { dist: 'lognormal', mean: [flat(24 * 1.107), flat(17 * 1.107)], sd: [flat(24 * 1.107 * 0.474), flat(17 * 1.107 * 0.474)], observed: true, source: 'docs/sources/physiology.md A4 (unverified)' },
+  // eGFR ~100 / 90 / 75 by age band, SD 15-20 (docs/sources/physiology.md A4, unverified).
+  egfr: { dist: 'normal', mean: [s3(102, 90, 75), s3(104, 92, 76)], sd: [flat(16), flat(16)], observed: true, source: 'docs/sources/physiology.md A4 (unverified)' },
   sleep_duration: { dist: 'normal', mean: [s3(6.9, 6.6, 7.0), s3(7.0, 6.8, 7.1)], sd: [s3(1.2, 1.2, 1.4), s3(1.4, 1.4, 1.4)], observed: true, source: NHANES },
   // Sleep efficiency ~85% (SD 6) in community actigraphy samples: modelling choice (no reference figure).
   sleep_efficiency: { dist: 'normal', mean: [s3(87, 85, 82), s3(88, 86, 83)], sd: [flat(6), flat(6)], observed: true, source: 'modelling choice' },
@@ -178,7 +178,7 @@ export const MARGINALS: Readonly<Record<string, Marginal>> = {
   // doi:10.1111/j.1540-8159.2010.02841.x), declining with age (modelling choice for the slope).
   hrv_rmssd: { dist: 'lognormal', mean: [s3(45, 32, 24), s3(46, 33, 25)], sd: [s3(20, 15, 12), s3(20, 15, 12)], observed: true, source: 'Nunan 2010' },
   // Energy: men 2,405, women 1,779 kcal/d, by age 2,216 (30s) ... 1,784 (70s) relative to 2,084
-  // overall (NHANES 24-h recall, PMC7481988 Table 2); CV ~27% (physiology.md B, unverified).
+  // overall (NHANES 24-h recall, PMC7481988 Table 2); CV ~27% (docs/sources/physiology.md B, unverified).
   energy_intake: { dist: 'lognormal', mean: [s3(2556, 2420, 2150), s3(1891, 1790, 1590)], sd: [s3(690, 650, 580), s3(510, 480, 430)], source: 'PMC7481988 Table 2' },
   // Sodium: men 4,062, women 2,995 mg/d; age 3,666 (18-29) ... 2,685 (80+) (PMC7481988 Table 2); CV 30%.
   sodium_intake: { dist: 'lognormal', mean: [s3(4250, 4060, 3600), s3(3130, 2990, 2650)], sd: [s3(1275, 1220, 1080), s3(940, 900, 800)], source: 'PMC7481988 Table 2' },
@@ -187,10 +187,10 @@ export const MARGINALS: Readonly<Record<string, Marginal>> = {
   potassium_intake: { dist: 'lognormal', mean: [flat(2500), flat(1850)], sd: [flat(750), flat(555)], source: 'Cogswell 2018' },
   // Fibre: men 18, women 15 g/d (Hoy MK, Goldman JD. FSRG Dietary Data Brief 12, 2014); CV 40% (unverified).
   fibre_intake: { dist: 'lognormal', mean: [flat(18), flat(15)], sd: [flat(7.2), flat(6)], source: 'Hoy 2014' },
-  // Dietary cholesterol ~350 (men) / 250 (women) mg/d (physiology.md B, unverified); CV 45%.
-  dietary_cholesterol: { dist: 'lognormal', mean: [flat(350), flat(250)], sd: [flat(158), flat(112)], source: 'physiology.md B (unverified)' },
+  // Dietary cholesterol ~350 (men) / 250 (women) mg/d (docs/sources/physiology.md B, unverified); CV 45%.
+  dietary_cholesterol: { dist: 'lognormal', mean: [flat(350), flat(250)], sd: [flat(158), flat(112)], source: 'docs/sources/physiology.md B (unverified)' },
   // Macronutrients: fat 33.2 %E, protein 16.4 %E, carbohydrate 50.5 %E (Shan Z et al. JAMA
-  // 2019;322:1178-87 doi:10.1001/jama.2019.13771); SD 6-8 points (physiology.md B, unverified).
+  // 2019;322:1178-87 doi:10.1001/jama.2019.13771); SD 6-8 points (docs/sources/physiology.md B, unverified).
   fat_pct: { dist: 'normal', mean: [flat(33.2), flat(33.2)], sd: [flat(6.5), flat(6.5)], source: 'Shan 2019' },
   protein_pct: { dist: 'normal', mean: [flat(16.4), flat(16.4)], sd: [flat(3.5), flat(3.5)], source: 'Shan 2019' },
   // CGM glucose CV ~18% without diabetes, ~30% with (modelling choice; consensus target <= 36%,
@@ -414,7 +414,7 @@ function fill(out: Float64Array, sex: number, age: number, x: Float64Array, rng:
   // BMI-waist r ~0.9 and the reported rise with age.
   put('waist', (sex === 0 ? 102.1 : 98.0) + (sex === 0 ? 2.4 : 2.1) * (bmi - (sex === 0 ? 29.1 : 29.6)) + 0.15 * (age - 47) + 5 * z('waist'));
   // Body fat: BMI-age-sex equation of the Hall model implementation (INSP-RH/bw adult_weight.cpp;
-  // physiology.md C9.2), which reproduces the DXA means 28.1% / 40.0% (Li C et al. AJCN
+  // docs/sources/physiology.md C9.2), which reproduces the DXA means 28.1% / 40.0% (Li C et al. AJCN
   // 2009;90:1457-65); residual SD 3 points (modelling choice).
   const fatEq = sex === 0 ? 0.14 * age + 37.31 * Math.log(bmi) - 103.94 : 0.14 * age + 39.96 * Math.log(bmi) - 102.01;
   put('body_fat_pct', fatEq + 3 * z('body_fat_pct'));
@@ -439,7 +439,7 @@ function fill(out: Float64Array, sex: number, age: number, x: Float64Array, rng:
   let hba1c: number;
   let fpg: number;
   if (!diabetes) {
-    // HbA1c ~5.4% (SD 0.35) and FPG ~97 (SD 10) without diabetes (physiology.md A4 suggested
+    // HbA1c ~5.4% (SD 0.35) and FPG ~97 (SD 10) without diabetes (docs/sources/physiology.md A4 suggested
     // values, unverified; FPG between the seen no-diabetes 90.7 and prediabetes 107.1 mg/dL means);
     // both shift up with age (Menke A et al. Ann Epidemiol 2014;24:83-9), slope a modelling choice.
     hba1c = 5.4 + 0.006 * (age - 47) + 0.32 * z('hba1c_nd');

@@ -2,7 +2,7 @@
  * Eligibility: rules are checked on SCREENING measurements (true value + catalog measurement
  * noise, keyed by Purpose.eligibility), not on true values, so that twins selected on a noisy
  * high reading regress toward the mean afterwards, as real trial participants do
- * (physiology.md C12; Patel HC et al. Hypertension 2015;65:401-6 PMID:25403604).
+ * (docs/sources/physiology.md C12; Patel HC et al. Hypertension 2015;65:401-6 PMID:25403604).
  */
 import { Purpose, Rng } from '../core/rng.js';
 import { InputError } from '../core/errors.js';

@@ -227,7 +227,7 @@ function fatQuality(e: Effect, dS: number, dM: number, dP: number): void {
 }
 
 /**
- * Dietary cholesterol -> total cholesterol, saturating (physiology.md C3.4; attributed to Hopkins
+ * Dietary cholesterol -> total cholesterol, saturating (docs/sources/physiology.md C3.4; attributed to Hopkins
  * PN, Am J Clin Nutr 1992;55:1060-70, attribution unverified): dTC (mmol/L) =
  * 1.22 exp(-0.00384 x0)(1 - exp(-0.00136 x)), x added mg/day on baseline x0. Applied with the same
  * form for reductions; 90% of the TC change is LDL (modelling choice).
@@ -241,7 +241,7 @@ function dietaryCholesterol(e: Effect, x0: number, dx: number): void {
 /**
  * Soluble fibre -> LDL: -0.057 mmol/L per g/day (95% CI -0.070 to -0.044), valid 2-10 g/day
  * (Brown L et al. Am J Clin Nutr 1999;69:30-42 doi:10.1093/ajcn/69.1.30). Soluble share of total
- * dietary fibre ~0.3 (physiology.md B, unverified); psyllium ~0.7 soluble (modelling choice).
+ * dietary fibre ~0.3 (docs/sources/physiology.md B, unverified); psyllium ~0.7 soluble (modelling choice).
  */
 function solubleFibre(e: Effect, grams: number): void {
   add(e, CH.ldl, -0.057 * 38.67 * clamp(grams, -10, 10));
@@ -725,7 +725,7 @@ export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
         add(e, CH.alcohol, -red);
         // Alcohol reduction: no BP change at <= 2 drinks/day; at >= 6/day halving intake -5.50/-3.97
         // mmHg (Roerecke M et al. Lancet Public Health 2017;2:e108-20 doi:10.1016/S2468-2667(17)30003-8);
-        // interpolated linearly between 2 and 6 drinks/day (modelling choice, physiology.md C10).
+        // interpolated linearly between 2 and 6 drinks/day (modelling choice, docs/sources/physiology.md C10).
         const heavy = clamp((c.alcohol0 - 2) / 4, 0, 1);
         const fracRed = red / c.alcohol0;
         add(e, CH.sbpAlc, -5.5 * heavy * clamp(fracRed / 0.5, 0, 2));

@@ -30,7 +30,7 @@ import { byAge } from '../stats.js';
 import { CH, DASH_SODIUM_FACTOR, NCH, RESIDUAL_TAU_DAYS, combineLifestyleBp, interventionEffect, type TwinContext } from './effects.js';
 
 // Hall model constants (Hall KD et al. Lancet 2011;378:826-37 doi:10.1016/S0140-6736(11)60812-X,
-// web appendix; values as in the INSP-RH/bw implementation, physiology.md C9.2).
+// web appendix; values as in the INSP-RH/bw implementation, docs/sources/physiology.md C9.2).
 const RHO_F = 9440.7; // kcal/kg fat
 const RHO_L = 1816.4; // kcal/kg lean
 const GAMMA_F = 3.107; // kcal/kg/day
@@ -57,7 +57,7 @@ const ENERGY_GAP = 7;
 export const APPETITE_FEEDBACK = 100;
 /**
  * Linear approximation of the Hall model for the background weight course (intake noise, secular
- * gap, smoking cessation): ~22 kcal/day per kg at steady state (Hall 2011, physiology.md C9.1) and
+ * gap, smoking cessation): ~22 kcal/day per kg at steady state (Hall 2011, docs/sources/physiology.md C9.1) and
  * ~7,700 kcal per kg of mixed tissue (modelling choice for the approximation only).
  */
 const BG_KCAL_PER_KG = 22;
@@ -77,14 +77,14 @@ const A1C_PER_KG = 0.1;
 
 /** First-order kinetics of direct exposure effects: time constant 1.5 weeks (BP from sodium builds over 1-4 weeks, Huang 2020 BMJ doi:10.1136/bmj.m315; statins near-maximal by ~4 weeks). */
 const K_FAST = 1 - Math.exp(-1 / 1.5);
-/** HbA1c follows mean glucose with ~6-week time constant (physiology.md C5: tau 6-8 weeks, unverified; red-cell lifespan ~ 120 days). */
+/** HbA1c follows mean glucose with ~6-week time constant (docs/sources/physiology.md C5: tau 6-8 weeks, unverified; red-cell lifespan ~ 120 days). */
 const K_A1C = 1 - Math.exp(-1 / 6);
 const K_AT = 1 - Math.exp(-7 / TAU_AT);
 
 // Within-person AR(1) (weekly): SBP rho 0.9, SD 4.5 mmHg; mean glucose rho 0.98, SD 6 mg/dL without
 // diabetes and 14 with; intake rho 0.9, SD 60 kcal/day. Modelling choices sized so that
 // visit-to-visit SBP autocorrelation (with catalog measurement SD 6.5) falls in 0.4-0.8 and HbA1c
-// tracks mean glucose within person (physiology.md C11).
+// tracks mean glucose within person (docs/sources/physiology.md C11).
 const AR_SBP_RHO = 0.9;
 const AR_SBP_SD = 4.5;
 const AR_G_RHO = 0.98;
@@ -198,7 +198,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
     // heterogeneity and adherence (fixed number of draws, then one per intervention)
     const rr = new Rng(seed, id, Purpose.response);
     // Salt sensitivity: log-normal, SD 0.5 (modelling choice; BP response to sodium varies widely
-    // between people, physiology.md C1). Statin response SD ~ 10-15 points around the mean (physiology.md
+    // between people, docs/sources/physiology.md C1). Statin response SD ~ 10-15 points around the mean (docs/sources/physiology.md
     // C4, unverified) -> multiplier SD 0.2. Other SDs are modelling choices.
     const saltSens = Math.exp(0.5 * rr.normal() - 0.125);
     const ldlResp = clamp(1 + 0.2 * rr.normal(), 0.3, 1.6);
@@ -268,7 +268,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
     // HbA1c drift: +0.006/year without diabetes (baseline generator), ~ +0.1/year with type 2 diabetes
     // (progressive beta-cell loss, UKPDS; modelling choice)
     const a1cDrift = diabetes ? 0.1 : 0.006;
-    // participation effect on clinic BP (physiology.md C12: modelling choice, ~ -2.5 mmHg at SBP 140)
+    // participation effect on clinic BP (docs/sources/physiology.md C12: modelling choice, ~ -2.5 mmHg at SBP 140)
     const part = -2.5 * clamp((sbp0 - 110) / 30, 0, 1.5);
     // Weight -> HbA1c scaling by baseline: 1 at HbA1c 8% (Gummesson's -0.1/kg is the average over
     // trials in type 2 diabetes with mean baseline ~8%, unverified), so the baseline dependence
