@@ -6,7 +6,7 @@
 // beta-glucan, nuts, olive oil, salt substitute, potassium, sodium change, total diet
 // replacement, cholesterol/eggs, weight-loss kg targets, sleep hour targets, placebos), so the
 // model sees every code a trial file can produce. Usage:
-//   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv
+//   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv [--trial-like]
 import { createWriteStream } from 'node:fs';
 import { Rng, hashString } from '../dist/core/rng.js';
 import { VARIABLES } from '../dist/population/catalog.js';
@@ -16,6 +16,9 @@ import { simulateReference } from '../dist/population/world/index.js';
 import { DRUGS, DIET_PATTERNS, EXERCISE_TYPES, SUPPLEMENTS } from '../dist/population/interventions.js';
 
 const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 101), process.argv[5] ?? 'supplement.csv'];
+// --trial-like: exposures start at the baseline visit (as in a trial) in 70% of episodes, and
+// the first months are visited densely; trials ask the model exactly this question
+const TRIAL_LIKE = process.argv.includes('--trial-like');
 const PANELS = [
   ['sbp', 'dbp', 'resting_hr'], ['body_weight', 'bmi', 'waist', 'body_fat_pct'], ['total_cholesterol', 'ldl_c', 'hdl_c', 'triglycerides'],
   ['fasting_glucose', 'hba1c', 'fasting_insulin'], ['crp', 'alt', 'creatinine', 'egfr'], ['cgm_mean_glucose', 'cgm_tir', 'cgm_cv', 'ppgr'],
@@ -75,15 +78,15 @@ for (let s = 0; s < N; s++) {
   drawBaseline(SEED, sid, {}, truth);
   const r = new Rng(SEED, sid, P_EXP);
   const ivs = [];
-  const nEp = 2 + r.int(2);
+  const nEp = TRIAL_LIKE ? 1 + r.int(2) : 2 + r.int(2);
   for (let e = 0; e < nEp; e++) {
-    const start = Math.round(r.uniform() * days * 0.8);
+    const start = TRIAL_LIKE && r.uniform() < 0.7 ? 0 : Math.round(r.uniform() * days * 0.8);
     const stop = r.uniform() < 0.5 ? days + 1 : Math.min(days + 1, start + 28 + Math.round(r.uniform() * days * 0.6));
     ivs.push({ ...intervention(r), startDay: start, stopDay: stop, adherence: 0.5 + 0.5 * r.uniform(), adherenceWaning: 0.5 * r.uniform() });
   }
   const vr = new Rng(SEED, sid, P_VIS);
   const visits = [];
-  for (let day = 0; day <= days; day += Math.max(7, Math.round(vr.exponential(1 / 60)))) {
+  for (let day = 0; day <= days; day += Math.max(7, Math.round(vr.exponential(1 / (TRIAL_LIKE ? 40 : 60))))) {
     const vars = [];
     PANELS.forEach((p, k) => { if (day === 0 || vr.uniform() < PANEL_P[k]) vars.push(...p); });
     visits.push({ label: `d${day}`, day, variables: vars });

@@ -121,6 +121,11 @@ export interface TrainOptions {
   readonly outDir: string;
   readonly settings?: Partial<TrainSettings>;
   readonly resume?: boolean;
+  /**
+   * Start from this checkpoint's weights, tokeniser and architecture (fine-tuning on a new
+   * cohort) with a fresh optimiser and schedule. Codes the tokeniser does not know are ignored.
+   */
+  readonly init?: string;
   readonly extraVariables?: readonly ExtraVariable[];
   readonly backend?: string;
   readonly onProgress?: (e: ProgressEvent) => void;
@@ -221,10 +226,15 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     resumed = await loadCheckpoint(opts.outDir);
     resumeState = await loadTrainState(opts.outDir);
   }
+  if (opts.init && opts.resume) throw new InputError('--init and --resume cannot be combined', ['  --resume continues a run in --out; --init starts a new run from another checkpoint']);
+  const initFrom = opts.init ? await loadCheckpoint(opts.init) : undefined;
+  const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize });
   const s = resumed
     ? resolveSettings({ ...(resumed.manifest.train as Record<string, unknown>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
-    : resolveSettings(opts.settings ?? {});
-  const spec = resumed ? resumed.manifest.tokenizer : fitTokenizer(cohort, opts.extraVariables);
+    : initFrom
+      ? resolveSettings({ ...pickNonArch(opts.settings ?? {}), ...arch(initFrom.manifest) })
+      : resolveSettings(opts.settings ?? {});
+  const spec = resumed ? resumed.manifest.tokenizer : initFrom ? initFrom.manifest.tokenizer : fitTokenizer(cohort, opts.extraVariables);
 
   const trainH: History[] = [];
   const valH: History[] = [];
@@ -241,7 +251,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
 
   const c = modelConfigFor(spec, s);
   validateConfig(c);
-  const params = resumed ? resumed.params : initParams(c, s.seed);
+  const params = resumed ? resumed.params : initFrom ? initFrom.params : initParams(c, s.seed);
   const mAdam = zerosLike(params, 'adam-m');
   const vAdam = zerosLike(params, 'adam-v');
   const best = cloneParams(params);

@@ -43,6 +43,17 @@ describe('vtrial train (CLI)', () => {
     expect(m2.metrics.epochs).toBe(2);
     expect(m2.metrics.steps).toBeGreaterThan(m1.metrics.steps);
     expect(existsSync(join(out, 'model-card.md'))).toBe(true);
+    // fine-tuning: a new run starting from that checkpoint keeps its architecture and tokeniser
+    const ft = join(dir, 'ft');
+    const cap3 = capture();
+    try {
+      code = await main(['train', '--cohort', csv, '--out', ft, '--init', out, '--epochs', '1', '--config', cfg]);
+    } finally { cap3.restore(); }
+    expect(code, cap3.err.join('')).toBe(0);
+    const m3 = JSON.parse(readFileSync(join(ft, 'manifest.json'), 'utf8'));
+    expect(m3.tokenizer).toEqual(m2.tokenizer);
+    expect(m3.config).toEqual(m2.config);
+    expect(m3.metrics.history[0].valLoss).toBeLessThan(m1.metrics.history[0].valLoss);
   }, 60_000);
 
   it('a bad config key names itself and exits 2', async () => {

@@ -25,10 +25,11 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON file of training settings (dModel, nLayers, nHeads, lr, batchSize, ...)')
     .option('--catalog <file>', 'JSON array of extra variables the cohort uses that the built-in catalog lacks')
     .option('--resume', 'continue training from the checkpoint in --out')
+    .option('--init <dir>', 'start from another checkpoint (fine-tuning): its weights, tokeniser and architecture, a fresh optimiser')
     .option('--epochs <n>', 'maximum epochs')
     .option('--max-minutes <n>', 'wall-time budget in minutes (best weights are kept)')
     .option('--backend <name>', 'force a backend: tensorflow-gpu, tensorflow, wasm or cpu (default: best available)')
-    .action(async (opts: { cohort: string; out: string; config?: string; catalog?: string; resume?: boolean; epochs?: string; maxMinutes?: string; backend?: string }) => {
+    .action(async (opts: { cohort: string; out: string; config?: string; catalog?: string; resume?: boolean; init?: string; epochs?: string; maxMinutes?: string; backend?: string }) => {
       const info = await initBackend({ prefer: (opts.backend ?? undefined) as never });
       const settings: Partial<TrainSettings> = { ...(opts.config ? await readTrainConfig(opts.config) : {}) };
       const epochs = num('epochs', opts.epochs);
@@ -68,7 +69,7 @@ export function register(program: Command): void {
         process.stderr.write(`vtrial train: done (${e.message}); validation loss ${e.valLoss?.toFixed(4)}, ${fmtTime(e.elapsedSeconds)}\n`);
       };
       const pending: Promise<void>[] = [];
-      const r = await trainModel({ cohort: opts.cohort, outDir: opts.out, settings, resume: opts.resume, extraVariables: extra, backend: info.backend, onProgress: (e) => { pending.push(onProgress(e)); } });
+      const r = await trainModel({ cohort: opts.cohort, outDir: opts.out, settings, resume: opts.resume, init: opts.init, extraVariables: extra, backend: info.backend, onProgress: (e) => { pending.push(onProgress(e)); } });
       await Promise.all(pending);
       r.params.forEach((v) => v.dispose());
       process.stdout.write(`${opts.out}\n`);
