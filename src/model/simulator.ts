@@ -15,7 +15,7 @@ import type { SimulationContext, Simulator, Trajectories, TwinBatch } from '../c
 import { findDerived, findVariable, measurementSd, resolveColumn } from '../population/catalog.js';
 import type { ArmSpec, ScheduleSpec } from '../trial-dsl/spec.js';
 import { initBackend } from './backend.js';
-import { isExposureCode, exposureStart, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
+import { byDayStopsFirst, isExposureCode, exposureStart, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
 import { TwinModel } from './twin-model.js';
 
 export interface ExposureEvent {
@@ -69,7 +69,7 @@ export function exposureTimeline(model: TwinModel, events: readonly ExposureEven
       '  run this trial with `engine: reference`, or train a model on a cohort that includes these exposures',
     ]);
   }
-  for (const a of byCode.values()) a.sort((x, y) => x.day - y.day);
+  for (const a of byCode.values()) a.sort(byDayStopsFirst);
   return { byCode };
 }
 

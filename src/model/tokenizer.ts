@@ -339,8 +339,16 @@ export function subjectHistory(spec: TokenizerSpec, s: CohortSubject, extra: rea
   const t0 = days.length ? days[0]! : 0;
   const visits = days.map((d) => ({ day: d - t0, values: byDay.get(d)! }));
   const byCode = new Map<string, ExposurePoint[]>();
-  for (const [code, pts] of expo) byCode.set(code, pts.map((p) => ({ ...p, day: p.day - t0 })).sort((a, b) => a.day - b.day));
+  for (const [code, pts] of expo) byCode.set(code, pts.map((p) => ({ ...p, day: p.day - t0 })).sort(byDayStopsFirst));
   return { id: s.id, statics, visits, exposures: { byCode } };
+}
+
+/**
+ * Order of change points: by day, and on the same day a stop before a start, so a dose change
+ * written as "stop old dose, start new dose" on one day (in either order) leaves it active.
+ */
+export function byDayStopsFirst(a: ExposurePoint, b: ExposurePoint): number {
+  return a.day - b.day || Number(a.active) - Number(b.active);
 }
 
 /** Exposure state at `day`: level, whether active, and years since it became active at this level. */

@@ -109,6 +109,14 @@ describe('MEDS conventions', () => {
     expect(exposureAt(amlo, 90)).toMatchObject({ level: 0, active: false });
     expect(exposureAt(h1.exposures.byCode.get('BEHAVIOUR//alcohol_drinks_day'), 30)).toMatchObject({ level: 0, active: true });
     expect(h1.visits.map((v) => v.day)).toEqual([0, 30, 90]);
+    // a dose change written as start-new then stop-old on the same day keeps the drug active
+    const { exposureTimeline } = await import('../../src/model/simulator.js');
+    const { TwinModel } = await import('../../src/model/twin-model.js');
+    const fake = { tokenizer: spec, dir: '' } as unknown as InstanceType<typeof TwinModel>;
+    const tl = exposureTimeline(fake, [
+      { day: 0, code: 'DRUG//amlodipine', value: 2.5 }, { day: 28, code: 'DRUG//amlodipine', value: 5 }, { day: 28, code: 'DRUG_STOP//amlodipine', value: 0 },
+    ], 'titration');
+    expect(exposureAt(tl.byCode.get('DRUG//amlodipine'), 60)).toMatchObject({ level: 5, active: true });
     expect(featureLayout(spec).E).toBe(2);
   });
 });
