@@ -7,6 +7,8 @@
 // replacement, cholesterol/eggs, weight-loss kg targets, sleep hour targets, placebos), so the
 // model sees every code a trial file can produce. Usage:
 //   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv [--trial-like]
+// Subject ids are 1,000,000 + index whatever the seed: files written with different seeds share
+// ids and must not be concatenated into one cohort (their participants would merge).
 import { createWriteStream } from 'node:fs';
 import { Rng, hashString } from '../dist/core/rng.js';
 import { VARIABLES } from '../dist/population/catalog.js';
