@@ -114,13 +114,16 @@ async function engineFigures(engine, n, log, out) {
       }
     }
     const small = Math.min(n, 10_000);
+    // the model engine is ~20x slower per twin: smaller shards so that a bench-sized trial has
+    // enough shards to keep two threads busy (results do not depend on the shard size's parity)
+    const shardSize = engine === 'model' ? 250 : undefined;
     // 1 worker = the main thread, warmed up first (module loading, JIT)
-    await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: Math.min(n, 4000), seed: 1 });
-    const one = await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: n });
-    const oneSmall = await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: small });
+    await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: Math.min(n, 4000), seed: 1, shardSize });
+    const one = await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: n, shardSize });
+    const oneSmall = await timed(runTrial, runInfoOf, spec, { workers: 1, nOverride: small, shardSize });
 
     // a fresh 2-thread pool: start-up (threads, modules, simulator, warm-up), then a cold 10,000-twin run
-    const cold = await timed(runTrial, runInfoOf, spec, { workers: 2, nOverride: small });
+    const cold = await timed(runTrial, runInfoOf, spec, { workers: 2, nOverride: small, shardSize });
     const c0 = cpuMs();
     const t0 = performance.now();
     const pool = openPool({ workers: 2 });
@@ -129,9 +132,9 @@ async function engineFigures(engine, n, log, out) {
       out[`${engine}_pool_startup_ms`] = performance.now() - t0;
       out[`${engine}_pool_startup_cpu_ms`] = cpuMs() - c0;
       // the same warm-up the main thread had
-      await timed(runTrial, runInfoOf, spec, { pool, nOverride: Math.min(n, 4000), seed: 1 });
-      const two = await timed(runTrial, runInfoOf, spec, { pool, nOverride: n });
-      const twoSmall = await timed(runTrial, runInfoOf, spec, { pool, nOverride: small });
+      await timed(runTrial, runInfoOf, spec, { pool, nOverride: Math.min(n, 4000), seed: 1, shardSize });
+      const two = await timed(runTrial, runInfoOf, spec, { pool, nOverride: n, shardSize });
+      const twoSmall = await timed(runTrial, runInfoOf, spec, { pool, nOverride: small, shardSize });
       out[`${engine}_twins`] = n;
       out[`${engine}_rollouts_per_s_1_worker`] = one.rate;
       out[`${engine}_rollouts_per_s_2_workers`] = two.rate;
@@ -211,7 +214,7 @@ export async function run(log) {
   await machineParallelism(log, out, 'before');
   const n = Number(process.env.VTRIAL_BENCH_TWINS) || 50_000;
   await engineFigures('reference', n, log, out);
-  await engineFigures('model', 500, log, out);
+  await engineFigures('model', 2000, log, out);
   memoryFigures(log, out);
   await machineParallelism(log, out, 'after');
   out.load_average_1min_after = loadavg()[0];
