@@ -1,4 +1,4 @@
-import { normalQuantile, twoSidedZP } from './distributions.js';
+import { logScaleWald } from './log_scale_wald.js';
 import type { Estimate } from './estimate.js';
 
 /**
@@ -23,15 +23,5 @@ export function oddsRatio(eventsTreatment: number, nTreatment: number, eventsCon
   const [a, b, c, d] = cells.map((x) => x + (zeroCell ? 0.5 : 0));
   const logEstimate = Math.log((a * d) / (b * c));
   const se = Math.sqrt(1 / a + 1 / b + 1 / c + 1 / d);
-  const z = normalQuantile(1 - alpha / 2);
-  const statistic = logEstimate / se;
-  return {
-    estimate: Math.exp(logEstimate),
-    se,
-    ci: [Math.exp(logEstimate - z * se), Math.exp(logEstimate + z * se)],
-    p: twoSidedZP(statistic),
-    df: Infinity,
-    statistic,
-    method: 'odds ratio, Woolf (Wald) interval on the log scale' + (zeroCell ? ' (0.5 added to every cell: a zero cell)' : ''),
-  };
+  return logScaleWald(logEstimate, se, alpha, 'odds ratio, Woolf (Wald) interval on the log scale' + (zeroCell ? ' (0.5 added to every cell: a zero cell)' : ''));
 }

@@ -1,4 +1,4 @@
-import { normalQuantile, twoSidedZP } from './distributions.js';
+import { logScaleWald } from './log_scale_wald.js';
 import type { Estimate } from './estimate.js';
 
 /**
@@ -25,15 +25,5 @@ export function riskRatio(eventsTreatment: number, nTreatment: number, eventsCon
   const n2 = nControl + (zeroCell ? 1 : 0);
   const logEstimate = Math.log(a / n1 / (c / n2));
   const se = Math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2);
-  const z = normalQuantile(1 - alpha / 2);
-  const statistic = logEstimate / se;
-  return {
-    estimate: Math.exp(logEstimate),
-    se,
-    ci: [Math.exp(logEstimate - z * se), Math.exp(logEstimate + z * se)],
-    p: twoSidedZP(statistic),
-    df: Infinity,
-    statistic,
-    method: 'risk ratio, Wald interval on the log scale' + (zeroCell ? ' (0.5 added to every cell: a zero cell)' : ''),
-  };
+  return logScaleWald(logEstimate, se, alpha, 'risk ratio, Wald interval on the log scale' + (zeroCell ? ' (0.5 added to every cell: a zero cell)' : ''));
 }

@@ -30,13 +30,8 @@ import { writeModelCard } from './card.js';
 import { fitCopula } from './copula.js';
 import { TwinModel } from './twin-model.js';
 
-export interface TrainSettings {
-  readonly dModel: number;
-  readonly nLayers: number;
-  readonly nHeads: number;
-  readonly mlpRatio: number;
-  readonly nMix: number;
-  readonly blockSize: number;
+/** The architecture (ModelConfig less what the tokeniser decides) plus the optimisation settings. */
+export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars'> {
   readonly batchSize: number;
   /** Peak learning rate after warm-up. */
   readonly lr: number;
