@@ -37,6 +37,11 @@ export async function writeTrajectoriesFile(file: string, dirs: readonly string[
   const format = trajectoriesFormat(file);
   const dirOf = (i: number): string => (dirs.length === 1 ? dirs[0] : dirs[i]);
   const armIds = manifest.spec.arms.map((a) => a.id);
+  /** One shard's trajectories with the per-twin columns written beside them. */
+  const shardRows = (i: number) => {
+    const shard = readShard(dirOf(i), i);
+    return { t: readShardTrajectories(dirOf(i), i), alloc: shard.allocation, age: shard.covariates.age, sex: shard.covariates.sex };
+  };
   if (format === 'csv') {
     const out = createWriteStream(file);
     const write = async (s: string): Promise<void> => {
@@ -44,11 +49,7 @@ export async function writeTrajectoriesFile(file: string, dirs: readonly string[
     };
     let header = false;
     for (let i = 0; i < manifest.nShards; i++) {
-      const t = readShardTrajectories(dirOf(i), i);
-      const shard = readShard(dirOf(i), i);
-      const alloc = shard.allocation;
-      const age = shard.covariates.age;
-      const sex = shard.covariates.sex;
+      const { t, alloc, age, sex } = shardRows(i);
       if (!header) {
         await write(['twin_id', 'arm', 'allocated', 'day', 'dropout_day', 'age', 'sex', ...t.variables].map(csvText).join(',') + '\n');
         header = true;
@@ -86,11 +87,7 @@ export async function writeTrajectoriesFile(file: string, dirs: readonly string[
   let variables: string[] = [];
   const cols: Record<string, (number | null)[]> = {};
   for (let i = 0; i < manifest.nShards; i++) {
-    const t = readShardTrajectories(dirOf(i), i);
-    const shard = readShard(dirOf(i), i);
-    const alloc = shard.allocation;
-    const age = shard.covariates.age;
-    const sex = shard.covariates.sex;
+    const { t, alloc, age, sex } = shardRows(i);
     if (i === 0) {
       variables = t.variables;
       for (const v of variables) cols[v] = [];

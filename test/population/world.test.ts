@@ -41,6 +41,26 @@ function corr(a: number[], b: number[]): number {
   return sab / Math.sqrt(saa * sbb);
 }
 
+/** Mean change (or % change) at each visit day, intervention arm minus no-intervention arm. */
+function netDays(b: ReturnType<typeof drawSynthetic>['batch'], ivs: Partial<Intervention>[], v: string, days: number[], pct: boolean, seed = 8): number[] {
+  const s: ScheduleSpec = { durationDays: days[days.length - 1], visits: days.map((d) => ({ label: `d${d}`, day: d, variables: [v] })), dropout: 0 };
+  const one = (a: ArmSpec) => {
+    const t = simulateReference(b, a, s, seed);
+    const nV = days.length;
+    return days.map((_, k) => {
+      let sum = 0;
+      for (let i = 0; i < t.n; i++) {
+        const x0 = t.values[v][i * nV];
+        const x = t.values[v][i * nV + k];
+        sum += pct ? 100 * (x / x0 - 1) : x - x0;
+      }
+      return sum / t.n;
+    });
+  };
+  const c = one(arm([]));
+  return one(arm(ivs)).map((x, k) => x - c[k]);
+}
+
 describe('baseline generator', () => {
   it('reproduces the acceptance sex means', () => {
     const c = sampleBaselines(7, 20000);
@@ -173,24 +193,9 @@ describe('exposures and cohort', () => {
 describe('reference world: energy compensation and the fixes from the benchmark run', () => {
   const obese = drawSynthetic(pop(800, [{ variable: 'bmi', min: 30, max: 45 }, { variable: 'diabetes', equals: 0 }]), 31).batch;
   const months = (ms: number[], vars: string[]): ScheduleSpec => ({ durationDays: Math.round(ms[ms.length - 1] * 30.44), visits: ms.map((m) => ({ label: `m${m}`, day: Math.round(m * 30.44), variables: vars })), dropout: 0 });
-  /** Mean change (or % change) from baseline at each visit, minus the no-intervention arm's. */
+  /** Mean change (or % change) from baseline at each visit (months), minus the no-intervention arm's. */
   function net(b: typeof obese, ivs: Partial<Intervention>[], v: string, ms: number[], pct: boolean, seed = 5): number[] {
-    const s = months(ms, [v]);
-    const one = (a: ArmSpec) => {
-      const t = simulateReference(b, a, s, seed);
-      const nV = ms.length;
-      return ms.map((_, k) => {
-        let sum = 0;
-        for (let i = 0; i < t.n; i++) {
-          const x0 = t.values[v][i * nV];
-          const x = t.values[v][i * nV + k];
-          sum += pct ? 100 * (x / x0 - 1) : x - x0;
-        }
-        return sum / t.n;
-      });
-    };
-    const c = one(arm([]));
-    return one(arm(ivs)).map((x, k) => x - c[k]);
+    return netDays(b, ivs, v, ms.map((m) => Math.round(m * 30.44)), pct, seed);
   }
 
   it('a sustained intake cut plateaus within a year (appetite feedback) and intake creeps back up', () => {
@@ -282,26 +287,6 @@ describe('reference world: energy compensation and the fixes from the benchmark 
 });
 
 describe('reference world: regain after a stop, BP combination, PCSK9, resting HR', () => {
-  /** Mean change (or % change) at each visit day, intervention arm minus no-intervention arm. */
-  function netDays(b: ReturnType<typeof drawSynthetic>['batch'], ivs: Partial<Intervention>[], v: string, days: number[], pct: boolean, seed = 8): number[] {
-    const s: ScheduleSpec = { durationDays: days[days.length - 1], visits: days.map((d) => ({ label: `d${d}`, day: d, variables: [v] })), dropout: 0 };
-    const one = (a: ArmSpec) => {
-      const t = simulateReference(b, a, s, seed);
-      const nV = days.length;
-      return days.map((_, k) => {
-        let sum = 0;
-        for (let i = 0; i < t.n; i++) {
-          const x0 = t.values[v][i * nV];
-          const x = t.values[v][i * nV + k];
-          sum += pct ? 100 * (x / x0 - 1) : x - x0;
-        }
-        return sum / t.n;
-      });
-    };
-    const c = one(arm([]));
-    return one(arm(ivs)).map((x, k) => x - c[k]);
-  }
-
   it('weight 12 months after a 6-month diet stops keeps a substantial part of the loss, and the residual never deepens it', () => {
     const obese = drawSynthetic(pop(600, [{ variable: 'bmi', min: 30, max: 45 }, { variable: 'diabetes', equals: 0 }]), 41).batch;
     const stop = 183;
