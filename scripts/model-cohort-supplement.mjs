@@ -7,8 +7,8 @@
 // replacement, cholesterol/eggs, weight-loss kg targets, sleep hour targets, placebos), so the
 // model sees every code a trial file can produce. Usage:
 //   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv [--trial-like]
-// Subject ids are 1,000,000 + index whatever the seed: files written with different seeds share
-// ids and must not be concatenated into one cohort (their participants would merge).
+// Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
+// written with different seeds can be concatenated into one cohort.
 import { createWriteStream } from 'node:fs';
 import { Rng, hashString } from '../dist/core/rng.js';
 import { VARIABLES } from '../dist/population/catalog.js';
@@ -20,6 +20,7 @@ import { DRUGS, DIET_PATTERNS, EXERCISE_TYPES, SUPPLEMENTS } from '../dist/popul
 const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 101), process.argv[5] ?? 'supplement.csv'];
 // --trial-like: exposures start at the baseline visit (as in a trial) in 70% of episodes, and
 // the first months are visited densely; trials ask the model exactly this question
+if (!(N >= 1 && N <= 100_000)) { process.stderr.write('N must be 1-100000\n'); process.exit(2); }
 const TRIAL_LIKE = process.argv.includes('--trial-like');
 const PANELS = [
   ['sbp', 'dbp', 'resting_hr'], ['body_weight', 'bmi', 'waist', 'body_fat_pct'], ['total_cholesterol', 'ldl_c', 'hdl_c', 'triglycerides'],
@@ -76,7 +77,7 @@ await write('subject_id,time,code,numeric_value\n');
 const P_EXP = hashString('model-supplement-exposure'), P_VIS = hashString('model-supplement-visits');
 for (let s = 0; s < N; s++) {
   // subject index offset keeps these participants distinct from `vtrial cohort`'s for the same seed
-  const sid = 1_000_000 + s;
+  const sid = 1_000_000 + (SEED % 10_000) * 100_000 + s;
   drawBaseline(SEED, sid, {}, truth);
   const r = new Rng(SEED, sid, P_EXP);
   const ivs = [];
@@ -84,7 +85,8 @@ for (let s = 0; s < N; s++) {
   for (let e = 0; e < nEp; e++) {
     const start = TRIAL_LIKE && r.uniform() < 0.7 ? 0 : Math.round(r.uniform() * days * 0.8);
     const stop = r.uniform() < 0.5 ? days + 1 : Math.min(days + 1, start + 28 + Math.round(r.uniform() * days * 0.6));
-    ivs.push({ ...intervention(r), startDay: start, stopDay: stop, adherence: 0.5 + 0.5 * r.uniform(), adherenceWaning: 0.5 * r.uniform() });
+    const full = r.uniform() < 0.3;
+    ivs.push({ ...intervention(r), startDay: start, stopDay: stop, adherence: full ? 1 : 0.5 + 0.5 * r.uniform(), adherenceWaning: full ? 0 : 0.5 * r.uniform() });
   }
   const vr = new Rng(SEED, sid, P_VIS);
   const visits = [];

@@ -15,7 +15,7 @@ import type { SimulationContext, Simulator, Trajectories, TwinBatch } from '../c
 import { findDerived, findVariable, measurementSd, resolveColumn } from '../population/catalog.js';
 import type { ArmSpec, ScheduleSpec } from '../trial-dsl/spec.js';
 import { initBackend } from './backend.js';
-import { byDayStopsFirst, isExposureCode, exposureStart, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
+import { adherenceTarget, byDayStopsFirst, isExposureCode, exposureStart, type AdherencePoint, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
 import { TwinModel } from './twin-model.js';
 
 export interface ExposureEvent {
@@ -48,7 +48,15 @@ export function exposureTimeline(model: TwinModel, events: readonly ExposureEven
   const known = new Set(model.tokenizer.exposures.map((e) => e.code));
   const byCode = new Map<string, ExposurePoint[]>();
   const unknown = new Set<string>();
+  const adherence = new Map<string, AdherencePoint[]>();
   for (const e of events) {
+    const target = adherenceTarget(e.code);
+    if (target !== undefined) {
+      let a = adherence.get(target);
+      if (!a) adherence.set(target, (a = []));
+      a.push({ day: e.day, value: e.value });
+      continue;
+    }
     if (!isExposureCode(e.code)) throw new Error(`arm '${armId}': exposure code '${e.code}' lacks a CATEGORY// prefix`);
     const { code, stop } = exposureStart(e.code);
     if (!known.has(code)) {
@@ -70,7 +78,8 @@ export function exposureTimeline(model: TwinModel, events: readonly ExposureEven
     ]);
   }
   for (const a of byCode.values()) a.sort(byDayStopsFirst);
-  return { byCode };
+  for (const a of adherence.values()) a.sort((x, y) => x.day - y.day);
+  return { byCode, adherence };
 }
 
 /**

@@ -11,7 +11,9 @@
  *   when   days since baseline as sin/cos at several periods plus a linear term;
  *   who    static covariates: age at baseline, sex, condition and medication flags;
  *   query  the NEXT visit's time and the exposures in force by then (drug and dose, diet
- *          components, exercise, sleep, behaviour) with how long each has been in force.
+ *          components, exercise, sleep, behaviour) with how long each has been in force, the
+ *          planned adherence (ADHERENCE//<code> events; 1 when a cohort has none) and whether
+ *          each was already in force at this visit (so an onset between the two is explicit).
  *
  * The transformer at token i outputs a predictive distribution for every variable at visit
  * i + 1: the query "variable v at time t under these exposures" is part of the token, so
@@ -63,7 +65,11 @@ export interface ExposureClass {
 
 /** Everything needed to turn histories into tokens; stored in the checkpoint manifest. */
 export interface TokenizerSpec {
-  readonly version: 1;
+  /**
+   * 1: three features per exposure and class (level, active, years on); 2: five (also planned
+   * adherence at the query time and whether in force at the current visit).
+   */
+  readonly version: 1 | 2;
   readonly measured: readonly MeasuredVar[];
   readonly statics: readonly StaticVar[];
   readonly exposures: readonly ExposureCode[];
@@ -96,9 +102,17 @@ export interface ExposurePoint {
   readonly active: boolean;
 }
 
+/** From `day` on, the planned adherence to an exposure is `value` (fraction taken, 0-1). */
+export interface AdherencePoint {
+  readonly day: number;
+  readonly value: number;
+}
+
 export interface ExposureTimeline {
   /** code -> change points sorted by day. */
   readonly byCode: ReadonlyMap<string, readonly ExposurePoint[]>;
+  /** code -> planned-adherence points sorted by day (absent: taken as prescribed). */
+  readonly adherence?: ReadonlyMap<string, readonly AdherencePoint[]>;
 }
 
 export interface History {
@@ -115,13 +129,22 @@ const staticRank = (id: string): number => (STATIC_CORE.includes(id) ? STATIC_CO
 /** Code prefixes that are not exposures: static attributes and events (MEDS convention). */
 const STATIC_PREFIXES = ['SEX', 'CONDITION', 'STATIC'];
 const IGNORED_PREFIXES = ['EVENT'];
+/** ADHERENCE//<exposure code>: planned fraction of that exposure taken, from this time on. */
+export const ADHERENCE_PREFIX = 'ADHERENCE';
+
+/** 'ADHERENCE//DRUG//x' -> 'DRUG//x'; undefined for any other code. */
+export function adherenceTarget(code: string): string | undefined {
+  const i = code.indexOf('//');
+  if (i < 0 || code.slice(0, i).toUpperCase() !== ADHERENCE_PREFIX) return undefined;
+  return exposureStart(code.slice(i + 2)).code;
+}
 
 /** An exposure code is CATEGORY//name (or CATEGORY_STOP//name, which stops it), other than SEX//, CONDITION//, EVENT//. */
 export function isExposureCode(code: string): boolean {
   const i = code.indexOf('//');
   if (i < 0) return false;
   const pre = code.slice(0, i).toUpperCase();
-  return !STATIC_PREFIXES.includes(pre) && !IGNORED_PREFIXES.includes(pre);
+  return !STATIC_PREFIXES.includes(pre) && !IGNORED_PREFIXES.includes(pre) && pre !== ADHERENCE_PREFIX;
 }
 
 /** 'DRUG_STOP//x' -> 'DRUG//x' (a stop), anything else unchanged. */
@@ -169,16 +192,19 @@ export function featureLayout(spec: TokenizerSpec) {
   const P = spec.timePeriods.length;
   const time = 2 * P + 1;
   const o = { values: 0, mask: V, statics: 2 * V, time: 2 * V + S, qtime: 2 * V + S + time, qdt: 2 * V + S + 2 * time, hasQuery: 2 * V + S + 2 * time + 1, expo: 2 * V + S + 2 * time + 2 };
-  // per exposure: level / scale, active (0/1), years on (capped); then per drug class the same three
-  const classes = o.expo + 3 * E;
-  const dim = classes + 3 * C;
-  return { V, S, E, C, P, dim, offsets: { ...o, classes } };
+  // per exposure: level / scale, active (0/1), years on (capped) [, planned adherence, in force
+  // at the current visit (0/1) in version 2]; then per drug class the same
+  const F = spec.version === 2 ? 5 : 3;
+  const classes = o.expo + F * E;
+  const dim = classes + F * C;
+  return { V, S, E, C, P, F, dim, offsets: { ...o, classes } };
 }
 
 type Classified =
   | { kind: 'measured' | 'unknown' | 'ignored'; id: string; def?: VariableDef }
   | { kind: 'static'; id: string; def?: VariableDef; value?: number }
-  | { kind: 'exposure'; id: string; stop: boolean };
+  | { kind: 'exposure'; id: string; stop: boolean }
+  | { kind: 'adherence'; id: string };
 
 function classify(code: string, extra: ReadonlyMap<string, ExtraVariable>): Classified {
   const i = code.indexOf('//');
@@ -186,6 +212,7 @@ function classify(code: string, extra: ReadonlyMap<string, ExtraVariable>): Clas
     const pre = code.slice(0, i).toUpperCase();
     const name = code.slice(i + 2);
     if (IGNORED_PREFIXES.includes(pre)) return { kind: 'ignored', id: code };
+    if (pre === ADHERENCE_PREFIX) return { kind: 'adherence', id: exposureStart(name).code };
     if (pre === 'SEX') {
       const l = name.toUpperCase();
       if (l === 'F' || l === 'FEMALE') return { kind: 'static', id: 'sex', value: 1 };
@@ -229,11 +256,16 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
   const stat = new Map<string, { sum: number; sum2: number; n: number }>();
   const expo = new Map<string, number[]>();
   const unknown = new Map<string, number>();
+  const badAdherence: string[] = [];
   for (const s of cohort.subjects) {
     for (const e of s.events) {
       const c = classify(e.code, extraMap);
       if (c.kind === 'unknown') { unknown.set(e.code, (unknown.get(e.code) ?? 0) + 1); continue; }
       if (c.kind === 'ignored') continue;
+      if (c.kind === 'adherence') {
+        if (!(e.value >= 0 && e.value <= 1)) badAdherence.push(`  subject ${s.id}, day ${e.time}: ${e.code} = ${e.value}`);
+        continue;
+      }
       if (c.kind === 'exposure') {
         let a = expo.get(c.id);
         if (!a) expo.set(c.id, (a = []));
@@ -261,6 +293,12 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
       ...(list.length > 15 ? [`  ... and ${list.length - 15} more`] : []),
       '  fix: rename them to catalog ids (vtrial catalog lists them), or pass --catalog FILE with a JSON array of',
       '  {"id": "...", "transform": "identity|log|logit100", "plausible": [lo, hi], "noiseSd": n, "static": false}',
+    ]);
+  }
+  if (badAdherence.length) {
+    throw new InputError(`${cohort.file}: ${badAdherence.length} ADHERENCE// value(s) outside 0-1`, [
+      ...badAdherence.slice(0, 10),
+      '  ADHERENCE//<exposure code> carries the planned fraction of the exposure taken (1 = as prescribed)',
     ]);
   }
   const meanSd = (a: { sum: number; sum2: number; n: number }) => {
@@ -292,7 +330,7 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
     const q = levels.length ? levels[Math.min(levels.length - 1, Math.floor(0.95 * levels.length))]! : 1;
     return { code, scale: q > 0 ? q : 1 };
   });
-  return { version: 1, measured, statics, exposures, classes: drugClasses(exposures), timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
+  return { version: 2, measured, statics, exposures, classes: drugClasses(exposures), timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
 }
 
 /** Pool DRUG//<name> exposures by formulary class; typical dose = the middle marketed dose. */
@@ -318,9 +356,14 @@ export function subjectHistory(spec: TokenizerSpec, s: CohortSubject, extra: rea
   const seenStatic = new Set<string>();
   const byDay = new Map<number, Float64Array>();
   const expo = new Map<string, ExposurePoint[]>();
+  const adh = new Map<string, AdherencePoint[]>();
   for (const e of s.events) {
     const c = classify(e.code, extraMap);
-    if (c.kind === 'exposure') {
+    if (c.kind === 'adherence') {
+      let a = adh.get(c.id);
+      if (!a) adh.set(c.id, (a = []));
+      if (Number.isFinite(e.value)) a.push({ day: e.time, value: e.value });
+    } else if (c.kind === 'exposure') {
       let a = expo.get(c.id);
       if (!a) expo.set(c.id, (a = []));
       a.push(c.stop ? { day: e.time, level: 0, active: false } : { day: e.time, level: Number.isFinite(e.value) ? e.value : 1, active: true });
@@ -340,7 +383,9 @@ export function subjectHistory(spec: TokenizerSpec, s: CohortSubject, extra: rea
   const visits = days.map((d) => ({ day: d - t0, values: byDay.get(d)! }));
   const byCode = new Map<string, ExposurePoint[]>();
   for (const [code, pts] of expo) byCode.set(code, pts.map((p) => ({ ...p, day: p.day - t0 })).sort(byDayStopsFirst));
-  return { id: s.id, statics, visits, exposures: { byCode } };
+  const adherence = new Map<string, AdherencePoint[]>();
+  for (const [code, pts] of adh) adherence.set(code, pts.map((p) => ({ day: p.day - t0, value: p.value })).sort((a, b) => a.day - b.day));
+  return { id: s.id, statics, visits, exposures: { byCode, adherence } };
 }
 
 /**
@@ -363,6 +408,23 @@ export function exposureAt(points: readonly ExposurePoint[] | undefined, day: nu
   }
   return active ? { level, active, yearsOn: (day - since) / 365.25 } : { level: 0, active: false, yearsOn: 0 };
 }
+
+/** Planned adherence at `day`: the latest point at or before it; 1 (as prescribed) when none. */
+export function adherenceAt(points: readonly AdherencePoint[] | undefined, day: number): number {
+  if (!points) return 1;
+  let v = 1;
+  for (const p of points) {
+    if (p.day > day) break;
+    v = p.value;
+  }
+  return Math.min(1, Math.max(0, v));
+}
+
+/**
+ * "In force at this visit" means started before it: a visit on the day an exposure starts is
+ * measured before the first dose (a trial's baseline visit), as in the reference world.
+ */
+const IN_FORCE_EPS = 1e-6;
 
 function writeTime(out: Float32Array, off: number, day: number, periods: readonly number[]): void {
   for (let p = 0; p < periods.length; p++) {
@@ -406,25 +468,39 @@ export function writeToken(
   writeTime(out, off + o.qtime, nextDay, spec.timePeriods);
   out[off + o.qdt] = (nextDay - day) / 365.25;
   out[off + o.hasQuery] = 1;
+  const v2 = L.F === 5;
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;
-    const { level, active, yearsOn } = exposureAt(exposures.byCode.get(x.code), nextDay);
+    const pts = exposures.byCode.get(x.code);
+    const { level, active, yearsOn } = exposureAt(pts, nextDay);
     out[off + o.expo + e] = level / x.scale;
     out[off + o.expo + L.E + e] = active ? 1 : 0;
     out[off + o.expo + 2 * L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
+    if (v2) {
+      out[off + o.expo + 3 * L.E + e] = active ? adherenceAt(exposures.adherence?.get(x.code), nextDay) : 0;
+      out[off + o.expo + 4 * L.E + e] = pts && exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
+    }
   }
   for (let k = 0; k < L.C; k++) {
-    let level = 0, active = 0, years = 0;
+    let level = 0, active = 0, years = 0, adh = 0, now = 0;
     for (const m of spec.classes![k]!.members) {
-      const x = exposureAt(exposures.byCode.get(m.code), nextDay);
+      const pts = exposures.byCode.get(m.code);
+      if (!pts) continue;
+      if (v2 && exposureAt(pts, day - IN_FORCE_EPS).active) now = 1;
+      const x = exposureAt(pts, nextDay);
       if (!x.active) continue;
       level += x.level / m.typicalDose;
       active = 1;
       years = Math.max(years, x.yearsOn);
+      adh = Math.max(adh, adherenceAt(exposures.adherence?.get(m.code), nextDay));
     }
     out[off + o.classes + k] = level;
     out[off + o.classes + L.C + k] = active;
     out[off + o.classes + 2 * L.C + k] = Math.min(years, spec.yearsOnCap) / spec.yearsOnCap;
+    if (v2) {
+      out[off + o.classes + 3 * L.C + k] = adh;
+      out[off + o.classes + 4 * L.C + k] = now;
+    }
   }
 }
 

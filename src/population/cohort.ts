@@ -55,7 +55,10 @@ function pick<T>(rng: Rng, xs: readonly T[]): T {
 
 /** A random intervention of a random kind (every catalog entry reachable, several doses). */
 function randomIntervention(rng: Rng, kindBias: string | undefined, start: number, stop: number): Intervention {
-  const base = { startDay: start, stopDay: stop, adherence: 0.5 + 0.5 * rng.uniform(), adherenceWaning: 0.5 * rng.uniform() };
+  // planned adherence: as prescribed (the trial language's default for most kinds) in 30% of
+  // episodes, otherwise 50-100% with up to a 50% decline; the cohort records it (ADHERENCE//)
+  const full = rng.uniform() < 0.3;
+  const base = { startDay: start, stopDay: stop, adherence: full ? 1 : 0.5 + 0.5 * rng.uniform(), adherenceWaning: full ? 0 : 0.5 * rng.uniform() };
   const kinds = ['drug', 'drug', 'drug', 'diet', 'diet', 'exercise', 'supplement', 'sleep', 'behaviour', 'weight_loss'];
   const kind = kindBias ?? pick(rng, kinds);
   switch (kind) {

@@ -20,6 +20,8 @@
  *   WEIGHT_LOSS//target_pct | WEIGHT_LOSS//target_kg [value]; WEIGHT_LOSS//support_<level> [1]
  *                                                                        WEIGHT_LOSS_STOP//<same>
  *   PLACEBO//<mimics or pill>    [1]                                      PLACEBO_STOP//<same>
+ *   ADHERENCE//<any code above>  [planned fraction taken, 0-1] at the start and every 28 days
+ *                                while adherence wanes (absent = taken as prescribed)
  */
 import type { ArmSpec, DietIntervention, Intervention } from '../trial-dsl/spec.js';
 
@@ -94,12 +96,37 @@ export function interventionCodes(iv: Intervention): { prefix: string; name: str
   }
 }
 
-/** Exposure events of a trial arm: starts at startDay, stops at stopDay when before the end. Sorted by day. */
+/** Days between the planned-adherence events of a waning intervention. */
+export const ADHERENCE_EVENT_DAYS = 28;
+
+/**
+ * Planned adherence of an intervention at day t: its adherence times the waning profile the
+ * reference world applies (linear decline by `adherenceWaning` over the intervention's span
+ * inside the trial; see armProfile in world/simulator.ts).
+ */
+export function plannedAdherence(iv: Intervention, t: number, durationDays: number): number {
+  const span = Math.max(7, Math.min(iv.stopDay, durationDays) - iv.startDay);
+  return iv.adherence * Math.max(0, 1 - iv.adherenceWaning * Math.min(1, Math.max(0, t - iv.startDay) / span));
+}
+
+/**
+ * Exposure events of a trial arm: starts at startDay, stops at stopDay when before the end.
+ * Each start comes with `ADHERENCE//<code>` events carrying the planned adherence (fraction of
+ * the prescribed exposure taken): one at the start and, when adherence wanes, one every
+ * ADHERENCE_EVENT_DAYS while it runs, so the twin model sees what the trial planned. Sorted by day.
+ */
 export function armExposureEvents(arm: ArmSpec, durationDays: number): ExposureEvent[] {
   const ev: ExposureEvent[] = [];
   for (const iv of arm.interventions) {
+    const end = Math.min(iv.stopDay, durationDays);
+    const adh: { day: number; value: number }[] = [{ day: iv.startDay, value: plannedAdherence(iv, iv.startDay, durationDays) }];
+    if (iv.adherenceWaning > 0) {
+      for (let d = iv.startDay + ADHERENCE_EVENT_DAYS; d < end; d += ADHERENCE_EVENT_DAYS) adh.push({ day: d, value: plannedAdherence(iv, d, durationDays) });
+    }
     for (const c of interventionCodes(iv)) {
-      ev.push({ day: iv.startDay, code: `${c.prefix}//${c.name}`, value: c.value });
+      const code = `${c.prefix}//${c.name}`;
+      ev.push({ day: iv.startDay, code, value: c.value });
+      for (const a of adh) ev.push({ day: a.day, code: `ADHERENCE//${code}`, value: Math.round(a.value * 1000) / 1000 });
       if (iv.stopDay < durationDays) ev.push({ day: iv.stopDay, code: `${c.prefix}_STOP//${c.name}`, value: 0 });
     }
   }

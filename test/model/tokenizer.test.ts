@@ -1,0 +1,91 @@
+import { describe, it, expect } from 'vitest';
+import { cohortFromRows } from '../../src/model/cohort.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt } from '../../src/model/tokenizer.js';
+import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
+import { InputError } from '../../src/core/errors.js';
+import type { ArmSpec, Intervention } from '../../src/trial-dsl/spec.js';
+
+const statin = (over: Partial<Intervention> = {}): Intervention =>
+  ({ kind: 'drug', drug: 'atorvastatin', dose: 20, frequency: 'daily', startDay: 0, stopDay: 400, adherence: 0.8, adherenceWaning: 0.5, ...over }) as Intervention;
+const arm = (iv: Intervention): ArmSpec => ({ id: 'a', label: 'a', role: 'experimental', interventions: [iv] }) as unknown as ArmSpec;
+
+function cohort(events: [number, string, number][]) {
+  const rows = [
+    { subject: 's1', time: 0, code: 'age', value: 50 },
+    { subject: 's1', time: 0, code: 'sex', value: 1 },
+    ...[0, 30, 90].map((t) => ({ subject: 's1', time: t, code: 'ldl_c', value: 130 - t / 3 })),
+    ...events.map(([time, code, value]) => ({ subject: 's1', time, code, value })),
+    { subject: 's2', time: 0, code: 'age', value: 60 },
+    { subject: 's2', time: 0, code: 'sex', value: 0 },
+    ...[0, 30, 90].map((t) => ({ subject: 's2', time: t, code: 'ldl_c', value: 120 })),
+  ];
+  return cohortFromRows('t.csv', rows);
+}
+
+describe('exposure events carry planned adherence', () => {
+  it('one ADHERENCE event at the start, then every 28 days while adherence wanes, following the world profile', () => {
+    const iv = statin();
+    const ev = armExposureEvents(arm(iv), 365).filter((e) => e.code === 'ADHERENCE//DRUG//atorvastatin');
+    expect(ev[0]).toEqual({ day: 0, code: 'ADHERENCE//DRUG//atorvastatin', value: 0.8 });
+    expect(ev.map((e) => e.day)).toEqual(Array.from({ length: 14 }, (_, k) => 28 * k));
+    // linear decline by half over the 365-day span inside the trial
+    expect(ev[13]!.value).toBeCloseTo(0.8 * (1 - 0.5 * (364 / 365)), 3);
+    expect(plannedAdherence(iv, 1000, 365)).toBeCloseTo(0.4, 10);
+  });
+  it('no waning: a single event; a full-adherence arm says 1', () => {
+    const ev = armExposureEvents(arm(statin({ adherence: 1, adherenceWaning: 0 })), 365).filter((e) => e.code.startsWith('ADHERENCE//'));
+    expect(ev).toEqual([{ day: 0, code: 'ADHERENCE//DRUG//atorvastatin', value: 1 }]);
+  });
+});
+
+describe('tokenizer version 2 exposure features', () => {
+  it('adherence at the query time, and "in force at this visit" only for exposures started before it', () => {
+    const c = cohort([[0, 'DRUG//atorvastatin', 20], [0, 'ADHERENCE//DRUG//atorvastatin', 0.9], [28, 'ADHERENCE//DRUG//atorvastatin', 0.7]]);
+    const spec = fitTokenizer(c);
+    expect(spec.version).toBe(2);
+    expect(spec.exposures.map((e) => e.code)).toEqual(['DRUG//atorvastatin']);
+    const h = subjectHistory(spec, c.subjects[0]!);
+    expect(adherenceAt(h.exposures.adherence?.get('DRUG//atorvastatin'), 10)).toBe(0.9);
+    expect(adherenceAt(h.exposures.adherence?.get('DRUG//atorvastatin'), 30)).toBe(0.7);
+    expect(adherenceAt(undefined, 30)).toBe(1);
+    const L = featureLayout(spec);
+    expect(L.F).toBe(5);
+    const tok = (i: number) => {
+      const out = new Float32Array(L.dim);
+      writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
+      return out;
+    };
+    const o = L.offsets.expo, E = L.E;
+    // baseline visit (day 0, the start day): active at the query, not yet in force at the visit
+    const t0 = tok(0);
+    expect([t0[o + E], t0[o + 3 * E], t0[o + 4 * E]]).toEqual([1, expect.closeTo(0.7, 6), 0]);
+    // day 30 -> 90: in force at the visit
+    const t1 = tok(1);
+    expect(t1[o + 4 * E]).toBe(1);
+    // the statin class pools the same five features
+    const k = spec.classes!.findIndex((x) => x.name === 'statin');
+    expect(k).toBeGreaterThanOrEqual(0);
+    const co = L.offsets.classes, C = L.C;
+    expect([t0[co + C + k], t0[co + 3 * C + k], t0[co + 4 * C + k]]).toEqual([1, expect.closeTo(0.7, 6), 0]);
+  });
+  it('a participant without adherence events is taken as adhering fully', () => {
+    const c = cohort([[0, 'DRUG//atorvastatin', 20]]);
+    const spec = fitTokenizer(c);
+    const h = subjectHistory(spec, c.subjects[0]!);
+    const L = featureLayout(spec);
+    const out = new Float32Array(L.dim);
+    writeToken(spec, out, 0, h.statics, 0, h.visits[0]!.values, 30, h.exposures);
+    expect(out[L.offsets.expo + 3 * L.E]).toBe(1);
+  });
+  it('rejects adherence outside 0-1 with the subject and day', () => {
+    const c = cohort([[0, 'DRUG//atorvastatin', 20], [5, 'ADHERENCE//DRUG//atorvastatin', 80]]);
+    expect(() => fitTokenizer(c)).toThrow(InputError);
+    expect(() => fitTokenizer(c)).toThrow(expect.objectContaining({ details: expect.arrayContaining([expect.stringMatching(/subject s1, day 5/)]) }));
+  });
+  it('a version 1 spec keeps the three-feature layout (checkpoints written before version 2 still load)', () => {
+    const spec = { ...fitTokenizer(cohort([[0, 'DRUG//atorvastatin', 20]])), version: 1 as const };
+    const L = featureLayout(spec);
+    expect(L.F).toBe(3);
+    expect(L.dim).toBe(L.offsets.classes + 3 * L.C);
+  });
+});
