@@ -20,6 +20,7 @@ import { InputError } from '../core/errors.js';
 import { VARIABLES } from '../population/catalog.js';
 import { newVariable, type ModelConfig, type Params } from './transformer.js';
 import type { TokenizerSpec } from './tokenizer.js';
+import type { RolloutScale } from './rollout-scale.js';
 import type { Copula } from './copula.js';
 
 export const WEIGHTS_MAGIC = 0x57525456; // 'VTRW' read as little-endian uint32
@@ -63,6 +64,8 @@ export interface Manifest {
   readonly paramCount: number;
   /** Within-visit dependence used when sampling rollouts (fitted on the validation split). */
   readonly copula?: Copula;
+  /** Per-variable spread multipliers for multi-visit rollouts (fitted on the validation split). */
+  readonly rolloutScale?: RolloutScale;
   /** Free-form evaluation results added by the evaluation script. */
   readonly evaluation?: Record<string, unknown>;
 }
@@ -153,7 +156,7 @@ export async function checkpointHash(dir: string): Promise<string> {
 }
 
 function hashOf(weights: Buffer, m: Manifest): string {
-  return 'sha256:' + createHash('sha256').update(weights).update(JSON.stringify([m.config, m.tokenizer, m.copula ?? null])).digest('hex');
+  return 'sha256:' + createHash('sha256').update(weights).update(JSON.stringify([m.config, m.tokenizer, m.copula ?? null, ...(m.rolloutScale ? [m.rolloutScale.scale] : [])])).digest('hex');
 }
 
 /** Load a checkpoint folder; errors name the folder and what is wrong. */

@@ -28,6 +28,7 @@ import {
 } from './checkpoint.js';
 import { writeModelCard } from './card.js';
 import { fitCopula } from './copula.js';
+import { fitRolloutScale, type RolloutScale } from './rollout-scale.js';
 import { TwinModel } from './twin-model.js';
 
 /** The architecture (ModelConfig less what the tokeniser decides) plus the optimisation settings. */
@@ -107,7 +108,7 @@ export interface ProgressEvent {
   readonly tokensPerSecond: number;
   readonly elapsedSeconds: number;
   readonly etaSeconds: number;
-  readonly phase: 'start' | 'step' | 'epoch' | 'done';
+  readonly phase: 'start' | 'step' | 'epoch' | 'calibrate' | 'done';
   readonly message?: string;
 }
 
@@ -375,7 +376,9 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   copyInto(params, best);
   const finalVal = evaluateLoss(params, c, val);
   const base = buildManifest(finalVal);
-  const manifest: Manifest = { ...base, copula: fitCopula(new TwinModel(base, params, ''), val) };
+  const withCopula: Manifest = { ...base, copula: fitCopula(new TwinModel(base, params, ''), val) };
+  emit({ phase: 'calibrate', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, lr: 0, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: NaN, message: 'fitting rollout spread on validation participants' });
+  const manifest: Manifest = { ...withCopula, rolloutScale: fitRolloutScale(new TwinModel(withCopula, params, ''), valH) };
   await saveWeights(opts.outDir, params);
   await saveManifest(opts.outDir, manifest);
   await saveTrainState(opts.outDir, { step, epoch, bestValLoss: bestVal, badEpochs, elapsedSeconds: elapsed(), history }, mAdam, vAdam, best);
@@ -427,17 +430,25 @@ export async function readExtraCatalog(file: string): Promise<ExtraVariable[]> {
 }
 
 /**
- * Fit (or refit) the within-visit copula of a checkpoint on the validation participants of its
- * training cohort (the same participant split as training), and write it into the manifest.
+ * Refit the sampling calibration of a checkpoint (the within-visit copula, then the rollout
+ * spread multipliers) on the validation participants of its training cohort (the same
+ * participant split as training), and write both into the manifest. Weights are untouched.
  */
-export async function refitCopula(dir: string, cohortFile: string): Promise<void> {
+export async function recalibrate(dir: string, cohortFile: string): Promise<{ copula: Manifest['copula']; rolloutScale: RolloutScale }> {
   const ck = await loadCheckpoint(dir);
   const cohort = await readCohort(cohortFile);
   const s = resolveSettings(ck.manifest.train as Record<string, unknown>, 'checkpoint');
   const val = cohort.subjects.filter((subj) => isValidationSubject(subj.id, s.seed, s.valFraction)).map((subj) => subjectHistory(ck.manifest.tokenizer, subj));
+  if (val.length === 0) throw new InputError(`${cohortFile}: no validation participants for checkpoint ${dir}`, ['  pass the cohort file the checkpoint was trained on']);
   const set = encodeHistories(ck.manifest.tokenizer, val, ck.manifest.config.blockSize);
-  const model = new TwinModel(ck.manifest, ck.params, ck.hash, dir);
-  const copula = fitCopula(model, set);
-  await saveManifest(dir, { ...ck.manifest, copula });
-  model.dispose();
+  const { rolloutScale: _old, ...rest } = ck.manifest;
+  const m0 = new TwinModel(rest, ck.params, ck.hash, dir);
+  const copula = fitCopula(m0, set);
+  const withCopula: Manifest = { ...rest, copula };
+  const rolloutScale = fitRolloutScale(new TwinModel(withCopula, ck.params, ck.hash, dir), val);
+  const manifest: Manifest = { ...withCopula, rolloutScale };
+  await saveManifest(dir, manifest);
+  await writeFile(join(dir, 'model-card.md'), writeModelCard(manifest));
+  m0.dispose();
+  return { copula, rolloutScale };
 }

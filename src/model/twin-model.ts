@@ -89,6 +89,8 @@ export class TwinModel {
   private readonly dim: number;
   /** Cholesky factor of the within-visit copula (identity when the checkpoint has none). */
   private readonly chol: Float64Array | undefined;
+  /** Per-variable spread multiplier for rollout draws (1 = the mixture as predicted); see rollout-scale.ts. */
+  private rolloutScale: Float64Array;
 
   constructor(readonly manifest: Manifest, readonly params: Params, readonly hash: string, readonly dir = '') {
     this.config = manifest.config;
@@ -103,6 +105,19 @@ export class TwinModel {
       this.chol = cholesky(cop.correlation, ids.length);
       if (!this.chol) throw new Error(`checkpoint ${dir}: copula correlation is not positive definite`);
     }
+    this.rolloutScale = new Float64Array(this.tokenizer.measured.length).fill(1);
+    const rs = manifest.rolloutScale;
+    if (rs) {
+      const ids = this.tokenizer.measured.map((m) => m.id);
+      if (rs.variables.length !== ids.length || rs.variables.some((v, i) => v !== ids[i])) throw new Error(`checkpoint ${dir}: rollout-scale variables do not match the tokeniser's`);
+      this.setRolloutScale(rs.scale);
+    }
+  }
+
+  /** Replace the rollout spread multipliers (one per measured variable, each > 0). */
+  setRolloutScale(scale: readonly number[]): void {
+    if (scale.length !== this.tokenizer.measured.length || scale.some((c) => !(c > 0))) throw new RangeError(`rollout scale: expected ${this.tokenizer.measured.length} positive multipliers`);
+    this.rolloutScale = Float64Array.from(scale);
   }
 
   static async load(dir: string): Promise<TwinModel> {
@@ -216,7 +231,7 @@ export class TwinModel {
           } else z.set(eps);
           for (let v = 0; v < V; v++) {
             const o = (i * V + v) * mix.K;
-            const val = denormalise(spec.measured[v]!, mixtureDraw(mix, o, u[v]!, z[v]!));
+            const val = denormalise(spec.measured[v]!, mixtureDraw(mix, o, u[v]!, z[v]! * this.rolloutScale[v]!));
             row[v] = fed === null || fed[v] ? val : NaN;
             out[v]![i * nv + s + 1] = val;
           }

@@ -54,6 +54,23 @@ describe('vtrial train (CLI)', () => {
     expect(m3.tokenizer).toEqual(m2.tokenizer);
     expect(m3.config).toEqual(m2.config);
     expect(m3.metrics.history[0].valLoss).toBeLessThan(m1.metrics.history[0].valLoss);
+    // --recalibrate refits the copula and rollout spread of an existing checkpoint, weights untouched
+    const w0 = readFileSync(join(out, 'weights.bin'));
+    const cap4 = capture();
+    try {
+      code = await main(['train', '--cohort', csv, '--out', out, '--recalibrate']);
+    } finally { cap4.restore(); }
+    expect(code, cap4.err.join('')).toBe(0);
+    expect(cap4.err.join('')).toMatch(/rollout coverage 50\/90\/95 on \d+ validation participants .* before [0-9.\/]+%, after [0-9.\/]+%/);
+    const m4 = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(m4.rolloutScale.variables).toEqual(m2.tokenizer.measured.map((m: { id: string }) => m.id));
+    expect(readFileSync(join(out, 'weights.bin')).equals(w0)).toBe(true);
+    const cap5 = capture();
+    try {
+      code = await main(['train', '--cohort', csv, '--out', out, '--recalibrate', '--epochs', '3']);
+    } finally { cap5.restore(); }
+    expect(code).toBe(2);
+    expect(cap5.err.join('')).toMatch(/--recalibrate refits an existing checkpoint/);
   }, 60_000);
 
   it('a bad config key names itself and exits 2', async () => {

@@ -6,6 +6,9 @@ import { initBackend } from '../../src/model/backend.js';
 import { trainModel } from '../../src/model/train.js';
 import { createModelSimulator } from '../../src/model/simulator.js';
 import type { ArmSpec, ScheduleSpec } from '../../src/trial-dsl/spec.js';
+import { TwinModel } from '../../src/model/twin-model.js';
+import { normalise } from '../../src/model/tokenizer.js';
+import { Rng } from '../../src/core/rng.js';
 import { tinyCohort, TINY_SETTINGS, VISIT_DAYS } from './helpers.js';
 
 beforeAll(async () => {
@@ -31,6 +34,13 @@ describe('training a tiny model on a tiny cohort', () => {
     const at = (a: string, b: string) => cop.correlation[cop.variables.indexOf(a) * V + cop.variables.indexOf(b)]!;
     expect(at('bmi', 'body_weight')).toBeGreaterThan(0.3);
     expect(Math.abs(at('ldl_c', 'body_weight'))).toBeLessThan(0.15);
+    // rollout spread multipliers fitted on the validation participants, one per variable, in range
+    const rs = r.manifest.rolloutScale!;
+    expect(rs.variables).toEqual(r.manifest.tokenizer.measured.map((m) => m.id));
+    for (const c of rs.scale) expect(c).toBeGreaterThanOrEqual(0.8), expect(c).toBeLessThanOrEqual(4);
+    expect(rs.fitted.values).toBeGreaterThan(100);
+    // after fitting, 90% coverage on the fitting participants is at least as close to nominal as before
+    expect(Math.abs(rs.fitted.coverAfter[1] - 0.9)).toBeLessThanOrEqual(Math.abs(rs.fitted.coverBefore[1] - 0.9) + 0.01);
     r.params.forEach((v) => v.dispose());
 
     const arms: ArmSpec[] = [
@@ -80,4 +90,36 @@ describe('training a tiny model on a tiny cohort', () => {
     // unmodelled scheduled variables are rejected
     await expect(sim.simulate({ ids, columns }, arms[0]!, { ...schedule, visits: [{ label: 'b', day: 0, variables: ['hba1c'] }] }, ctx)).rejects.toThrow(/does not model variable\(s\) hba1c/);
   }, 120_000);
+});
+
+describe('rollout spread multipliers', () => {
+  it('scale the spread of sampled values and nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-scale-'));
+    const r = await trainModel({ cohort: tinyCohort(200, 11), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 1 } });
+    const model = new TwinModel(r.manifest, r.params, '');
+    const spec = model.tokenizer;
+    const V = spec.measured.length;
+    const n = 400;
+    const req = () => ({
+      statics: Array.from({ length: n }, () => Float64Array.from(spec.statics, (s) => (s.id === 'age' ? 50 : 0))),
+      initial: Array.from({ length: n }, () => Float64Array.from(spec.measured, (m) => (m.id === 'ldl_c' ? 130 : m.id === 'sbp' ? 125 : m.id === 'body_weight' ? 75 : 24.5))),
+      visitDays: [0, 30], exposures: { byCode: new Map() }, rngs: Array.from({ length: n }, (_, i) => new Rng(5, i, 1)),
+    });
+    const sdOf = (x: Float64Array) => {
+      const y = Array.from({ length: n }, (_, i) => normalise(spec.measured[0]!, x[i * 2 + 1]!));
+      const m = y.reduce((a, b) => a + b, 0) / n;
+      return { m, sd: Math.sqrt(y.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1)) };
+    };
+    model.setRolloutScale(new Array(V).fill(1));
+    const one = sdOf(model.rollout(req())[0]!);
+    model.setRolloutScale(new Array(V).fill(2));
+    const two = sdOf(model.rollout(req())[0]!);
+    // same draws: every value moves away from its component mean by exactly twice as much, so the
+    // spread roughly doubles (mixture components differ) and the centre hardly moves
+    expect(two.sd / one.sd).toBeGreaterThan(1.6);
+    expect(two.sd / one.sd).toBeLessThan(2.4);
+    expect(Math.abs(two.m - one.m)).toBeLessThan(0.25 * one.sd);
+    expect(() => model.setRolloutScale([1])).toThrow(/positive multipliers/);
+    model.dispose();
+  }, 60_000);
 });

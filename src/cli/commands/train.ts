@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { initBackend } from '../../model/backend.js';
-import { trainModel, readTrainConfig, readExtraCatalog, type ProgressEvent, type TrainSettings } from '../../model/train.js';
+import { trainModel, readTrainConfig, readExtraCatalog, recalibrate, type ProgressEvent, type TrainSettings } from '../../model/train.js';
 
 function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return '?';
@@ -29,8 +29,19 @@ export function register(program: Command): void {
     .option('--epochs <n>', 'maximum epochs')
     .option('--max-minutes <n>', 'wall-time budget in minutes (best weights are kept)')
     .option('--backend <name>', 'force a backend: tensorflow-gpu, tensorflow, wasm or cpu (default: best available)')
-    .action(async (opts: { cohort: string; out: string; config?: string; catalog?: string; resume?: boolean; init?: string; epochs?: string; maxMinutes?: string; backend?: string }) => {
+    .option('--recalibrate', 'do not train: refit the sampling calibration (within-visit copula, rollout spread) of the checkpoint in --out on the validation participants of --cohort')
+    .action(async (opts: { cohort: string; out: string; config?: string; catalog?: string; resume?: boolean; init?: string; epochs?: string; maxMinutes?: string; backend?: string; recalibrate?: boolean }) => {
       const info = await initBackend({ prefer: (opts.backend ?? undefined) as never });
+      if (opts.recalibrate) {
+        if (opts.resume || opts.init || opts.config || opts.epochs || opts.maxMinutes) throw new UsageError('--recalibrate refits an existing checkpoint; it takes only --cohort, --out and --backend');
+        process.stderr.write(`vtrial train --recalibrate: backend ${info.backend}; fitting on the validation participants of ${opts.cohort}\n`);
+        const r = await recalibrate(opts.out, opts.cohort);
+        const f = r.rolloutScale.fitted;
+        const pct = (c: readonly number[]) => c.map((x) => (100 * x).toFixed(1)).join('/');
+        process.stderr.write(`rollout coverage 50/90/95 on ${f.participants} validation participants x ${f.samples} samples (${f.values} values): before ${pct(f.coverBefore)}%, after ${pct(f.coverAfter)}%\n`);
+        process.stdout.write(`${opts.out}\n`);
+        return;
+      }
       const settings: Partial<TrainSettings> = { ...(opts.config ? await readTrainConfig(opts.config) : {}) };
       const epochs = num('epochs', opts.epochs);
       const maxMinutes = num('max-minutes', opts.maxMinutes);
@@ -63,6 +74,12 @@ export function register(program: Command): void {
         if (e.phase === 'epoch') {
           if (bar) bar.update(e.step, { val: e.valLoss?.toFixed(3) });
           else process.stderr.write(`epoch ${e.epoch} done: train ${e.loss.toFixed(4)} validation ${e.valLoss?.toFixed(4)} elapsed ${fmtTime(e.elapsedSeconds)}\n`);
+          return;
+        }
+        if (e.phase === 'calibrate') {
+          bar?.stop();
+          bar = undefined;
+          process.stderr.write(`vtrial train: ${e.message}\n`);
           return;
         }
         bar?.stop();
