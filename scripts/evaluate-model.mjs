@@ -2,6 +2,7 @@
 // Measure a twin-model checkpoint against the reference world (synthetic land, where the
 // reference is ground truth). Usage:
 //   node scripts/evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE.json] [--twins N]
+//     [--only forecast,rollout,effects,individual]
 // HELDOUT_COHORT: a cohort file from `vtrial cohort` with a seed never used for training.
 // Writes JSON with: one-step forecast error vs the noise floor and calibration per variable;
 // multi-step (rollout) interval coverage; intervention effects model vs reference for each
@@ -24,6 +25,9 @@ const [ckDir, heldFile] = args.filter((a, i) => !a.startsWith('--') && !(args[i 
 const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
 const outFile = opt('--out', `${ckDir}/evaluation.json`);
 const nTwins = Number(opt('--twins', '2000'));
+// --only forecast,rollout,effects,individual: run some sections (default all)
+const only = opt('--only', 'forecast,rollout,effects,individual').split(',');
+const want = (k) => only.includes(k);
 if (!ckDir || !heldFile) { console.error('usage: evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE] [--twins N]'); process.exit(2); }
 
 const info = await initBackend();
@@ -36,13 +40,15 @@ const result = { checkpoint: model.hash, backend: info.backend, heldout: heldFil
 const cohort = await readCohort(heldFile);
 const hs = cohort.subjects.map((s) => subjectHistory(spec, s));
 const set = encodeHistories(spec, hs, model.config.blockSize);
+if (want('forecast')) {
 const fq = forecastQuality(model, set);
 result.heldoutParticipants = hs.length;
 result.forecast = fq;
 log(`forecast: ${fq.tokens} tokens; coverage 50/90/95 = ${(100 * fq.cover50).toFixed(1)}/${(100 * fq.cover90).toFixed(1)}/${(100 * fq.cover95).toFixed(1)}%`);
 
+}
 // ---- 2. multi-step rollouts from the first visit: interval coverage of later visits ----
-{
+if (want('rollout')) {
   const M = 100, P = Math.min(300, hs.length);
   const cover = { 50: 0, 90: 0, 95: 0, n: 0 };
   const perVar = new Map();
@@ -105,7 +111,7 @@ const change = (t, v) => { const n = t.n, nv = t.visitDays.length; const out = n
 const refCtl = await ref.simulate(batch, control, schedule, ctx);
 const modCtl = await sim.simulate(batch, control, schedule, ctx);
 result.interventionEffects = [];
-for (const [label, iv, primary] of KIND_ARMS) {
+for (const [label, iv, primary] of want('effects') ? KIND_ARMS : []) {
   const arm = { id: 'treat', label, role: 'experimental', interventions: [{ ...base, ...iv }] };
   let modT;
   try { modT = await sim.simulate(batch, arm, schedule, ctx); } catch (e) { result.interventionEffects.push({ label, kind: iv.kind, error: e.message.split('\n')[0] }); log(`${label}: ${e.message.split('\n')[0]}`); continue; }
@@ -127,7 +133,7 @@ for (const [label, iv, primary] of KIND_ARMS) {
 }
 
 // ---- 4. individual effects: personalised nutrition, predicted vs realised 6-month change ----
-{
+if (want('individual')) {
   const arm = { id: 'pn', label: 'personalised nutrition', role: 'experimental', interventions: [{ ...base, kind: 'diet', pattern: 'personalised_ppgr' }] };
   const n = Math.min(nTwins, 1000);
   const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
