@@ -91,6 +91,16 @@ function ownCopy(s: string): string {
   return JSON.parse(JSON.stringify(s)) as string;
 }
 
+/** Same as `s.trim() === ''` without cutting a new string for every non-blank line. */
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // the ASCII whitespace trim() removes; anything else (digits, letters) ends the check at once
+    if (c !== 32 && (c < 9 || c > 13) && c !== 0xa0 && c !== 0xfeff) return c > 127 ? s.trim() === '' : false;
+  }
+  return true;
+}
+
 function sortedByTime(events: readonly CohortEvent[]): boolean {
   for (let i = 1; i < events.length; i++) if (events[i]!.time < events[i - 1]!.time) return false;
   return true;
@@ -106,6 +116,8 @@ class CohortCsvParser {
   #lineNo = 0;
   #delim = ',';
   #cols: readonly [number, number, number, number] = [0, 1, 2, 3];
+  /** Reused field array of the fast path, one slot per column up to the last one needed. */
+  #scratch: (string | undefined)[] = [];
   readonly #errors: string[] = [];
   /** code text -> the one shared string every event with that code points at. */
   readonly #codes = new Map<string, string>();
@@ -131,8 +143,8 @@ class CohortCsvParser {
       this.#header(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // byte-order mark
       return true;
     }
-    if (text.trim() === '') return true;
-    const f = splitCsvLine(text, this.#delim);
+    if (isBlank(text)) return true;
+    const f = text.includes('"') ? splitCsvLine(text, this.#delim) : this.#fields(text);
     const [iS, iT, iC, iV] = this.#cols;
     const time = Number(f[iT]);
     const vs = (f[iV] ?? '').trim();
@@ -144,6 +156,24 @@ class CohortCsvParser {
     else if (Number.isNaN(value) && vs !== '') errors.push(`  line ${l}: numeric_value '${vs}' is not a number`);
     else if (errors.length === 0) this.#add((f[iS] ?? '').trim(), time, code, Number.isNaN(value) ? 1 : value);
     return errors.length < kMaxErrors;
+  }
+
+  /**
+   * The fields of an unquoted line, cut only up to the last column needed (the fast path: most
+   * of a large file's read time is spent here). Same result as splitCsvLine for those columns.
+   */
+  #fields(text: string): (string | undefined)[] {
+    const f = this.#scratch;
+    const delim = this.#delim;
+    let start = 0;
+    for (let k = 0; k < f.length; k++) {
+      if (start > text.length) { f[k] = undefined; continue; }
+      let end = text.indexOf(delim, start);
+      if (end < 0) end = text.length;
+      f[k] = text.slice(start, end);
+      start = end + 1;
+    }
+    return f;
   }
 
   #header(text: string): void {
@@ -158,6 +188,7 @@ class CohortCsvParser {
       ]);
     }
     this.#cols = idx as [number, number, number, number];
+    this.#scratch = new Array<string | undefined>(Math.max(...idx) + 1);
   }
 
   #add(subject: string, time: number, rawCode: string, value: number): void {
@@ -261,7 +292,7 @@ async function readCohortCsv(file: string, opts: ReadCohortOptions): Promise<Coh
       if (tail.length > kMaxLineChars) {
         throw new InputError(`${file}:${p.lineNo + 1}: line longer than ${kMaxLineChars} characters`, [
           '  expected one row per line (subject_id,time,code,numeric_value) ended by \\n or \\r\\n',
-          '  hint: a file saved with old Mac line ends (\\r alone) or a quote left open reads as one line',
+          '  hint: a file saved with old Mac line ends (\\r alone) reads as one line',
         ]);
       }
       if (getHeapStatistics().used_heap_size > stopAt) {
