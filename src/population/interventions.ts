@@ -126,11 +126,14 @@ export const EXERCISE_TYPES: readonly ExerciseType[] = [
 export type Intensity = 'light' | 'moderate' | 'vigorous';
 export const INTENSITIES: readonly Intensity[] = ['light', 'moderate', 'vigorous'];
 
-export type SupplementName = 'potassium' | 'plant_sterols' | 'plant_stanols' | 'psyllium' | 'omega3' | 'oat_beta_glucan' | 'fibre';
+export type SupplementName =
+  | 'potassium' | 'plant_sterols' | 'plant_stanols' | 'plant_stanol_ester' | 'psyllium' | 'omega3' | 'oat_beta_glucan' | 'fibre';
 export const SUPPLEMENTS: readonly { name: SupplementName; unit: 'mg/day' | 'g/day'; range: readonly [number, number] }[] = [
   { name: 'potassium', unit: 'mg/day', range: [100, 6000] },
   { name: 'plant_sterols', unit: 'g/day', range: [0.1, 10] },
   { name: 'plant_stanols', unit: 'g/day', range: [0.1, 10] },
+  // dose in g/day of stanol ESTER (e.g. stanol-ester margarine); the world converts it to free stanol
+  { name: 'plant_stanol_ester', unit: 'g/day', range: [0.2, 17] },
   { name: 'psyllium', unit: 'g/day', range: [1, 40] },
   { name: 'omega3', unit: 'g/day', range: [0.1, 6] },
   { name: 'oat_beta_glucan', unit: 'g/day', range: [0.5, 15] },

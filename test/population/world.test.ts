@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drawSynthetic } from '../../src/population/draw.js';
 import { simulateReference } from '../../src/population/world/simulator.js';
-import { combineLifestyleBp, sterolLdlPct } from '../../src/population/world/effects.js';
+import { CH, STANOL_PER_ESTER_G, combineLifestyleBp, interventionEffect, potassiumSodiumFactor, sterolLdlPct, type TwinContext } from '../../src/population/world/effects.js';
 import { sampleBaselines } from '../../src/population/baseline.js';
 import { describePopulation } from '../../src/population/describe.js';
 import { armExposureEvents } from '../../src/population/exposures.js';
@@ -276,6 +276,45 @@ describe('reference world: energy compensation and the fixes from the benchmark 
     expect(Math.abs(dTc - dLdl)).toBeLessThan(0.05 * Math.abs(dLdl));
   });
 
+  it('plant stanol ester doses are converted to free stanol (0.59 g stanol per g ester)', () => {
+    // 0.5 g plant stanols per 0.85 g stanol ester (Benecol spread label): 0.588
+    expect(STANOL_PER_ESTER_G).toBeCloseTo(0.5 / 0.85, 2);
+    const gen = drawSynthetic(pop(600), 36).batch;
+    const ldl = (sup: string, g: number) => net(gen, [{ kind: 'supplement', supplement: sup, dose: g } as Partial<Intervention>], 'ldl_c', [0, 2], true)[1];
+    const stanol2 = ldl('plant_stanols', 2);
+    // 3.4 g of ester is ~2 g of stanol; 2 g of ester (1.18 g stanol) lowers LDL clearly less
+    expect(Math.abs(ldl('plant_stanol_ester', 2 / STANOL_PER_ESTER_G) - stanol2)).toBeLessThan(0.05);
+    const ester2 = ldl('plant_stanol_ester', 2);
+    expect(ester2).toBeGreaterThan(stanol2 + 1);
+    expect(ester2).toBeLessThan(0);
+  });
+
+  it('potassium lowers BP more at high sodium intake (Filippini 2020, Aburto 2013), less at low sodium', () => {
+    expect(potassiumSodiumFactor(3600)).toBeCloseTo(1, 10);
+    expect(potassiumSodiumFactor(1500)).toBeCloseTo(0.5, 10);
+    expect(potassiumSodiumFactor(6000)).toBeCloseTo(1.4, 10);
+    const ht = [{ variable: 'sbp', min: 140, max: 159 }, { variable: 'on_bp_meds', equals: 0 }] as EligibilityRule[];
+    const lowNa = drawSynthetic(pop(500, [...ht, { variable: 'sodium_intake', max: 2500 }]), 46).batch;
+    const highNa = drawSynthetic(pop(500, [...ht, { variable: 'sodium_intake', min: 4500 }]), 47).batch;
+    const k: Partial<Intervention> = { kind: 'supplement', supplement: 'potassium', dose: 1800 } as Partial<Intervention>;
+    const lo = netDays(lowNa, [k], 'sbp', [0, 56], false)[1];
+    const hi = netDays(highNa, [k], 'sbp', [0, 56], false)[1];
+    expect(hi).toBeLessThan(lo - 2);
+    expect(lo).toBeLessThan(-1);
+    // in a diet intervention the sodium intake during the diet sets the factor: the same potassium
+    // target lowers SBP less when sodium is cut to 1,500 mg in the same diet than with sodium unchanged
+    const ctx: TwinContext = {
+      sex: 0, age: 55, weight: 85, sbp0: 150, a1c0: 5.6, ldl0: 120, tg0: 130, na0: 5000, k0: 2500, fibre0: 16,
+      sfa0: 11, mufa0: 12, pufa0: 7, fat0: 34, protein0: 16, chol0: 300, sleep0: 7, steps0: 6000, hr0: 70,
+      alcohol0: 0.5, energy0: 2500, onStatin: 0, smoker: 0, saltSens: 1, ldlResp: 1, bpResp: 1, appetiteResp: 1, glyResp: 1,
+    };
+    const diet = (x: object) => ({ ...base, kind: 'diet', ...x }) as Intervention;
+    const kDiet = interventionEffect(diet({ potassiumMg: 4700 }), ctx).get(CH.sbpDiet) ?? 0;
+    const kNaDiet = interventionEffect(diet({ potassiumMg: 4700, sodiumMg: 1500 }), ctx).get(CH.sbpDiet) ?? 0;
+    expect(kDiet).toBeLessThan(-5);
+    expect(kNaDiet / kDiet).toBeCloseTo(potassiumSodiumFactor(1500) / potassiumSodiumFactor(5000), 6);
+  });
+
   it('low-carbohydrate vs low-fat patterns: TG, HDL and LDL differences within the published ranges', () => {
     // Mansoor N et al. Br J Nutr 2016 doi:10.1017/S0007114515004699 (recalled): TG -0.26 mmol/L
     // (-0.37 to -0.14), HDL +0.14 (0.09 to 0.19), LDL +0.16 (0.003 to 0.33); Chawla S et al.
@@ -363,6 +402,22 @@ describe('reference world: regain after a stop, BP combination, PCSK9, resting H
     const apart = netDays(hyp, [dash, na], 'sbp', days, false)[1];
     expect(Math.abs(together - apart)).toBeLessThan(0.3);
     expect(together).toBeGreaterThan(single[0] + single[1] + 1);
+  });
+
+  it('a weight-loss programme adds to DASH less than the Neter per-kg slope would (ENCORE direction)', () => {
+    // ENCORE (Blumenthal JA et al. Arch Intern Med 2010;170:126-35 doi:10.1001/archinternmed.2009.470,
+    // abstract): clinic SBP -11.2 on DASH alone, -16.1 on DASH + weight management, -3.4 usual care
+    // at 4 months (SBP 130-159, unmedicated, overweight): the programme added ~5 mmHg to DASH
+    const hyp = drawSynthetic(pop(500, [{ variable: 'sbp', min: 130, max: 159 }, { variable: 'on_bp_meds', equals: 0 }, { variable: 'bmi', min: 25, max: 40 }]), 48).batch;
+    const dash: Partial<Intervention> = { kind: 'diet', pattern: 'dash' };
+    const wl: Partial<Intervention> = { kind: 'weight_loss', targetKg: 8, support: 'intensive' } as Partial<Intervention>;
+    const days = [0, 122];
+    const d = netDays(hyp, [dash], 'sbp', days, false)[1];
+    const dw = netDays(hyp, [dash, wl], 'sbp', days, false)[1];
+    const kg = netDays(hyp, [dash, wl], 'body_weight', days, false)[1];
+    expect(kg).toBeLessThan(-5);
+    expect(dw).toBeLessThan(d - 2); // the programme adds lowering
+    expect(dw - d).toBeGreaterThan(1.05 * kg); // but less than 1.05 mmHg per kg lost on top of DASH
   });
 
   it('PCSK9 antibodies lower LDL by ~55-65% vs no drug at 12 weeks (FOURIER, ODYSSEY LONG TERM)', () => {

@@ -149,13 +149,33 @@ function sodiumEffect(e: Effect, c: TwinContext, dNaMg: number): void {
 }
 
 /**
- * Potassium: increased intake lowered SBP by 3.49 and DBP by 1.96 mmHg overall, 5.32/3.1 in
- * hypertension, for roughly +1,800 mg/day (Aburto NJ et al. BMJ 2013;346:f1378
- * doi:10.1136/bmj.f1378; figures recalled, unverified). Linear per mg, capped at +3,000 mg.
+ * Potassium: increased intake lowered SBP by 3.49 (95% CI 1.82-5.15) and DBP by 1.96 (0.86-3.06)
+ * mmHg in adults, an effect seen in hypertension but not in normotension (Aburto NJ et al. BMJ
+ * 2013;346:f1378 doi:10.1136/bmj.f1378, abstract seen); 5.32/3.1 in hypertension and the "roughly
+ * +1,800 mg/day" anchor recalled, unverified. Linear per mg of intake change, capped at +3,000 mg.
+ * The slope is per ACHIEVED change: Filippini 2020 (below) regresses BP on the active-control
+ * difference in 24-h urinary potassium, and the world applies it to the intake change the twin
+ * actually makes (the prescription scaled each week by the twin's adherence, simulator.ts).
+ *
+ * Effect modification by sodium intake: the BP-lowering effect of potassium supplementation is
+ * stronger at higher sodium intake (Filippini T et al. J Am Heart Assoc 2020;9:e015719
+ * doi:10.1161/JAHA.119.015719, 32 trials, abstract seen; Aburto 2013 reports a larger SBP fall in
+ * trials with sodium intake > 4 g/day than at 2-4 g/day, subgroup figures recalled, unverified).
+ * Neither gives a per-mg interaction slope, so the shape is a modelling choice: the slope is
+ * multiplied by KNA_MOD(sodium) = 1 + (Na - 3,600)/3,200 clamped to 0.5-1.4, i.e. 1 at the US mean
+ * urinary sodium (3,608 mg/day, Cogswell ME et al. JAMA 2018;319:1209-20, so the pooled average is
+ * kept where trial sodium intakes were Western-typical), 0.5 at <= 2,000 mg and 1.4 at >= 4,880 mg.
+ * Sodium is the twin's intake during the intervention (baseline plus any sodium change in the same
+ * diet intervention). Filippini 2020 also finds the effect weakening above a ~30 mmol/day
+ * (1,170 mg) excretion difference and reversing above ~80 mmol/day; not modelled (known
+ * limitation, docs/reference-world.md).
  */
-function potassiumEffect(e: Effect, c: TwinContext, dKMg: number): void {
+export function potassiumSodiumFactor(naMg: number): number {
+  return clamp(1 + (naMg - 3600) / 3200, 0.5, 1.4);
+}
+function potassiumEffect(e: Effect, c: TwinContext, dKMg: number, naMg: number = c.na0): void {
   const g = htGrade(c.sbp0);
-  const k = clamp(dKMg, -3000, 3000) / 1800;
+  const k = (clamp(dKMg, -3000, 3000) / 1800) * potassiumSodiumFactor(naMg);
   add(e, CH.sbpDiet, -(2.0 + 3.3 * g) * k);
   add(e, CH.dbpDiet, -(1.0 + 2.1 * g) * k);
   add(e, CH.k, dKMg);
@@ -325,7 +345,7 @@ function dietEffect(iv: DietIntervention, c: TwinContext): Effect {
     add(e, CH.k, dK);
     add(e, CH.dashOn, 1);
   }
-  else if (dK !== 0) potassiumEffect(e, c, dK);
+  else if (dK !== 0) potassiumEffect(e, c, dK, c.na0 + dNa);
   // pattern BP effect not explained by the above
   if (p.sbp) add(e, CH.sbpDiet, p.sbp[0] + (p.sbp[1] - p.sbp[0]) * htGrade(c.sbp0));
   if (p.dbp) add(e, CH.dbpDiet, p.dbp[0] + (p.dbp[1] - p.dbp[0]) * htGrade(c.sbp0));
@@ -636,6 +656,13 @@ export function sterolLdlPct(g: number): number {
   const [g1, p1] = t[k];
   return p0 + ((p1 - p0) * (g - g0)) / (g1 - g0);
 }
+/**
+ * Plant stanol ESTER (the usual form, esterified with vegetable-oil fatty acids in margarines) is
+ * converted to free stanol: 0.5 g plant stanols per 0.85 g plant stanol ester, i.e. 0.588 g stanol
+ * per g ester (Benecol spread serving label, manufacturer FAQ, benecolusa.com, seen; the ~1.7 g
+ * ester per g stanol factor is the one commonly used in the stanol-ester trials, recalled).
+ */
+export const STANOL_PER_ESTER_G = 0.59;
 function sterolEffect(e: Effect, g: number): void {
   add(e, CH.lnLdl, Math.log(1 - sterolLdlPct(g) / 100));
 }
@@ -754,6 +781,7 @@ export function interventionEffect(iv: Intervention, c: TwinContext): Effect {
       switch (iv.supplement) {
         case 'potassium': potassiumEffect(e, c, iv.dose); break;
         case 'plant_sterols': case 'plant_stanols': sterolEffect(e, iv.dose); break;
+        case 'plant_stanol_ester': sterolEffect(e, STANOL_PER_ESTER_G * iv.dose); break;
         case 'psyllium': solubleFibre(e, 0.7 * iv.dose); fibreMicrobiome(e, iv.dose); break;
         case 'oat_beta_glucan': solubleFibre(e, iv.dose); fibreMicrobiome(e, iv.dose); break;
         case 'fibre': solubleFibre(e, 0.3 * iv.dose); fibreMicrobiome(e, iv.dose); break;
@@ -853,7 +881,11 @@ export const BP_LIFESTYLE_FLOOR = 105;
  * sodium effect is about halved on DASH (DASH-Sodium, above), and combined lifestyle programmes
  * lower BP by less than the sum of the single measures (e.g. PREMIER, Appel LJ et al. JAMA
  * 2003;289:2083-93 doi:10.1001/jama.289.16.2083, recalled, unverified; a possible benchmark trial,
- * used here only for the direction, not for any size). Raising effects (weight gain, more sodium)
+ * used here only for the direction, not for any size). Checked against ENCORE (Blumenthal JA et al.
+ * Arch Intern Med 2010;170:126-35 doi:10.1001/archinternmed.2009.470, abstract): clinic SBP net of
+ * usual care -7.8 on DASH alone and -12.7 on DASH + weight management (with aerobic exercise) at 4
+ * months; the world gives -8.3 and -13.6 (DASH + 8 kg programme), -16.3 with 150 min/week aerobic
+ * added (docs/reference-world.md), so the rule was kept. Raising effects (weight gain, more sodium)
  * add linearly. Returns the combined SBP effect; the caller scales the DBP components by the same
  * ratio (modelling choice).
  */
