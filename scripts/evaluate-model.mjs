@@ -124,7 +124,10 @@ for (const [label, iv, primary] of want('effects') ? KIND_ARMS : []) {
     const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
     const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / (a.length - 1)); };
     const r = mean(dr), m = mean(dm), seR = sd(dr) / Math.sqrt(dr.length), seM = sd(dm) / Math.sqrt(dm.length);
-    const tol = Math.max(0.1 * Math.abs(r), 1.96 * seR);
+    // tolerance: 10% of the reference effect or its 95% Monte Carlo half-width, whichever is
+    // wider; where the reference effect is exactly zero by construction (paired streams, an inert
+    // placebo: no Monte Carlo spread at all), the model's own 95% Monte Carlo half-width instead
+    const tol = seR > 0 ? Math.max(0.1 * Math.abs(r), 1.96 * seR) : 1.96 * seM;
     rows[v] = { reference: r, referenceMc95: [r - 1.96 * seR, r + 1.96 * seR], model: m, modelSe: seM, within: Math.abs(m - r) <= tol, sameSign: Math.sign(m) === Math.sign(r) || Math.abs(r) < 1.96 * seR };
   }
   result.interventionEffects.push({ label, kind: iv.kind, primary, outcomes: rows });

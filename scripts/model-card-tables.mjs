@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Markdown tables for docs/model-card.md from a checkpoint's evaluation.json (written by
+// scripts/evaluate-model.mjs), so the card's figures are regenerated, never typed by hand.
+//   node scripts/model-card-tables.mjs models/default/evaluation.json > /tmp/tables.md
+import { readFileSync } from 'node:fs';
+
+const file = process.argv[2];
+if (!file) { console.error('usage: model-card-tables.mjs EVALUATION.json'); process.exit(2); }
+const e = JSON.parse(readFileSync(file, 'utf8'));
+const f = (x, d = 2) => (x === undefined || x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
+const pct = (x) => f(100 * x, 1);
+const out = [];
+
+if (e.forecast) {
+  const q = e.forecast;
+  out.push('### Forecast error and calibration, one visit ahead', '');
+  out.push(`${q.tokens} held-out visits (${e.heldoutParticipants} participants). Pooled coverage of central 50/90/95% intervals: **${pct(q.cover50)} / ${pct(q.cover90)} / ${pct(q.cover95)}%**.`, '');
+  out.push('| variable | n | RMSE | noise floor | RMSE / floor | SD of values | 50% | 90% | 95% |', '|---|---|---|---|---|---|---|---|---|');
+  for (const v of q.perVariable) out.push(`| ${v.id} | ${v.n} | ${f(v.rmse, 3)} | ${f(v.noiseFloor, 3)} | ${f(v.rmseOverNoise)} | ${f(v.sdObserved, 3)} | ${pct(v.cover50)} | ${pct(v.cover90)} | ${pct(v.cover95)} |`);
+  out.push('');
+}
+if (e.rolloutCoverage) {
+  const r = e.rolloutCoverage;
+  out.push('### Calibration of rollouts (all later visits from the first)', '');
+  out.push(`${r.participants} held-out participants x ${r.samples} sampled trajectories, ${r.n} observed values: coverage of central 50/90/95% intervals **${pct(r.cover50)} / ${pct(r.cover90)} / ${pct(r.cover95)}%**.`, '');
+  out.push('| variable | n | 50% | 90% | 95% |', '|---|---|---|---|---|');
+  for (const [id, c] of Object.entries(r.perVariable)) if (c.n >= 50) out.push(`| ${id} | ${c.n} | ${pct(c.cover50)} | ${pct(c.cover90)} | ${pct(c.cover95)} |`);
+  out.push('');
+}
+if (e.interventionEffects?.length) {
+  out.push('### Intervention effects: model vs reference', '');
+  out.push('| arm (vs no intervention) | kind | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|---|');
+  let ok = 0, n = 0, pairs = 0, within = 0, sign = 0;
+  for (const x of e.interventionEffects) {
+    if (x.error) { out.push(`| ${x.label} | ${x.kind} | | | error: ${x.error} | | **no** |`); n++; continue; }
+    const p = x.outcomes[x.primary];
+    n++;
+    if (p.within) ok++;
+    const ratio = Math.abs(p.reference) > 1e-9 ? f(p.model / p.reference) : 'n/a';
+    out.push(`| ${x.label} | ${x.kind} | ${x.primary} | ${f(p.reference)} (${f(p.referenceMc95[0])} to ${f(p.referenceMc95[1])}) | ${f(p.model)} | ${ratio} | ${p.within ? 'yes' : '**no**'} |`);
+    for (const o of Object.values(x.outcomes)) { pairs++; if (o.within) within++; if (o.sameSign) sign++; }
+  }
+  out.push('', `Primary outcomes within tolerance: ${ok}/${n}.`);
+  out.push(`All arm x outcome pairs (${pairs}): within tolerance ${within}, direction agrees (or reference effect not distinguishable from 0) ${sign}.`, '');
+}
+if (e.individualEffects) {
+  out.push('### Individual 6-month change, personalised-nutrition arm', '');
+  out.push('| outcome | n | Pearson r | noise ceiling | SD of realised change |', '|---|---|---|---|---|');
+  for (const [v, x] of Object.entries(e.individualEffects)) out.push(`| ${v} | ${x.n} | ${f(x.r, 3)} | ${f(x.noiseCeiling, 3)} | ${f(x.sdRealised)} |`);
+  out.push('');
+}
+process.stdout.write(out.join('\n') + '\n');
