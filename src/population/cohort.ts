@@ -41,7 +41,7 @@ const PANELS: readonly (readonly string[])[] = [
   ['total_cholesterol', 'ldl_c', 'hdl_c', 'triglycerides'],
   ['fasting_glucose', 'hba1c', 'fasting_insulin'],
   ['crp', 'alt', 'creatinine', 'egfr'],
-  ['cgm_mean_glucose', 'cgm_tir', 'cgm_cv', 'ppgr'],
+  ['cgm_mean_glucose', 'cgm_tir', 'cgm_cv', 'cgm_time_above_140', 'ppgr'],
   ['sleep_duration', 'sleep_efficiency', 'steps', 'hrv_rmssd'],
   ['microbiome_shannon', 'microbiome_butyrate', 'microbiome_prevotella'],
   ['energy_intake', 'sodium_intake', 'potassium_intake', 'carb_pct', 'protein_pct', 'fat_pct', 'sfa_pct', 'mufa_pct', 'pufa_pct', 'fibre_intake', 'dietary_cholesterol', 'alcohol', 'mvpa', 'smoker'],
