@@ -180,7 +180,7 @@ export class ModelSimulator implements Simulator {
         statics.push(st);
         initial.push(init);
         rngs.push(rng);
-        drop[i] = dropoutDay(new Rng(ctx.seed, id, Purpose.dropout), schedule.dropout, schedule.durationDays);
+        drop[i] = dropoutDay(new Rng(ctx.seed, id, Purpose.dropout), arm.dropout ?? schedule.dropout, schedule.durationDays);
       }
       const traj = this.model.rollout({ statics, initial, visitDays, exposures: timeline, rngs, measured });
       for (let i = c0; i < c1; i++) {

@@ -6,10 +6,10 @@
 import { hashString, Rng } from '../core/rng.js';
 import { InputError } from '../core/errors.js';
 import type { TwinBatch } from '../core/simulator.js';
-import type { EligibilityRule, PopulationSpec, RangeRule } from '../trial-dsl/spec.js';
+import type { EligibilityGroup, EligibilityRule, PopulationSpec, RangeRule, SexRule } from '../trial-dsl/spec.js';
 import { VARIABLES } from './catalog.js';
 import { drawBaseline, NVAR, VAR_INDEX, conditionProbability, type BaselineOptions, type LatentCondition } from './baseline.js';
-import { conditionFor, isFlagRule, passes, passesAll, rowValue, screeningValues, validateRules } from './eligibility.js';
+import { appliesToSex, conditionFor, isFlagRule, passes, passesAll, passesGroups, rowValue, screeningValues, validateRules } from './eligibility.js';
 
 export interface DrawResult {
   readonly batch: TwinBatch;
@@ -17,40 +17,78 @@ export interface DrawResult {
   readonly draws: number;
   readonly method: string;
   readonly warnings: string[];
+  /**
+   * Synthetic draws: the candidate id behind each twin (twin i was candidate candidateIds[i]);
+   * its baseline and screening streams are keyed by this id.
+   */
+  readonly candidateIds?: Uint32Array;
 }
 
 const TILT = hashString('baseline-tilt');
 const PILOT = 3000;
+/** A drawn share of a yes/no flag further than this from its target is reported. */
+const FLAG_SHARE_TOLERANCE = 0.02;
 /** Most candidates drawn before giving up on a population (reported, never silent). */
 export const MAX_DRAWS = 5_000_000;
 
 interface Plan {
   readonly opts: BaselineOptions;
   readonly rules: readonly EligibilityRule[];
+  /** Any-of / count-of rules: judged by rejection on the screening values. */
+  readonly groups: readonly EligibilityGroup[];
   readonly cond?: LatentCondition;
   readonly pMax: number;
   readonly method: string;
 }
 
-/** Rules on age become truncation of the age distribution; rules on sex are in pop.sex. */
-function splitAge(rules: readonly EligibilityRule[]): { ageMin: number; ageMax: number; rest: EligibilityRule[] } {
-  let ageMin = 18;
-  let ageMax = 80;
+/** Ages the adult generator draws (years). */
+const GENERATOR_AGES: readonly [number, number] = [18, 80];
+
+/**
+ * Rules on age become truncation of the age distribution; rules on sex are in pop.sex.
+ * Sex-specific age ranges truncate a one-sex stratum directly; when both sexes are drawn
+ * together, ages span both ranges and each sex's range is kept as a rule, checked by rejection.
+ * Rules for the other sex of a one-sex stratum are dropped (they restrict no one in it).
+ */
+function splitAge(rules: readonly EligibilityRule[], sex: SexRule): { ageMin: number; ageMax: number; rest: EligibilityRule[]; noOne: number[] } {
+  const bounds = [[...GENERATOR_AGES], [...GENERATOR_AGES]]; // men, women
+  const sexes = sex === 'M' ? [0] : sex === 'F' ? [1] : [0, 1];
   const rest: EligibilityRule[] = [];
   for (const r of rules) {
+    if (!sexes.some((s) => appliesToSex(r, s))) continue;
     if (r.variable === 'age' && !isFlagRule(r)) {
       const rr = r as RangeRule;
-      if (rr.min !== undefined) ageMin = Math.max(ageMin, rr.min);
-      if (rr.max !== undefined) ageMax = Math.min(ageMax, rr.max);
+      for (const s of sexes) {
+        if (!appliesToSex(rr, s)) continue;
+        if (rr.min !== undefined) bounds[s][0] = Math.max(bounds[s][0], rr.min);
+        if (rr.max !== undefined) bounds[s][1] = Math.min(bounds[s][1], rr.max);
+      }
+      if (rr.sex !== undefined && sexes.length > 1) rest.push(r);
     } else rest.push(r);
   }
-  if (ageMin > ageMax) throw new InputError(`eligibility: age range [${ageMin}, ${ageMax}] is empty for the adult generator (ages 18-80)`);
-  return { ageMin, ageMax, rest };
+  const open = sexes.filter((s) => bounds[s][0] <= bounds[s][1]);
+  if (open.length === 0) {
+    const [lo, hi] = bounds[sexes[0]];
+    const who = sexes.length === 1 ? (sexes[0] === 1 ? ' for women' : ' for men') : '';
+    throw new InputError(`eligibility: age range [${lo}, ${hi}]${who} is empty for the adult generator (ages ${GENERATOR_AGES[0]}-${GENERATOR_AGES[1]})`);
+  }
+  return {
+    ageMin: Math.min(...open.map((s) => bounds[s][0])),
+    ageMax: Math.max(...open.map((s) => bounds[s][1])),
+    rest,
+    noOne: sexes.filter((s) => !open.includes(s)),
+  };
 }
 
-/** Pilot draws estimate each rule's pass rate; the rarest rule that maps to one latent score is sampled directly. */
-function plan(seed: number, opts: BaselineOptions, rules: readonly EligibilityRule[]): Plan {
-  if (rules.length === 0) return { opts, rules, pMax: 1, method: 'unconditional draws' };
+/**
+ * Pilot draws estimate each rule's pass rate; the rarest rule that maps to one latent score is
+ * sampled directly. Any-of / count-of groups are never the conditioned rule (conditioning on one
+ * option would exclude those who meet only another): they are checked by rejection, and their
+ * pass rate counts towards the choice between plain rejection and conditional sampling.
+ */
+function plan(seed: number, opts: BaselineOptions, rules: readonly EligibilityRule[], groups: readonly EligibilityGroup[]): Plan {
+  const byGroups = groups.length ? `; ${groups.length === 1 ? 'the any-of/count-of rule' : `${groups.length} any-of/count-of rules`} by rejection` : '';
+  if (rules.length === 0 && groups.length === 0) return { opts, rules, groups, pMax: 1, method: 'unconditional draws' };
   const truth = new Float64Array(NVAR);
   const obs = new Float64Array(NVAR);
   const passCount = new Array<number>(rules.length).fill(0);
@@ -64,9 +102,9 @@ function plan(seed: number, opts: BaselineOptions, rules: readonly EligibilityRu
       if (passes(r, obs)) passCount[k]++;
       else ok = false;
     });
-    if (ok) all++;
+    if (ok && passesGroups(groups, obs)) all++;
   }
-  if (all / PILOT >= 0.05) return { opts, rules, pMax: 1, method: `rejection sampling (pilot pass rate ${(all / PILOT).toFixed(3)})` };
+  if (all / PILOT >= 0.05) return { opts, rules, groups, pMax: 1, method: `rejection sampling (pilot pass rate ${(all / PILOT).toFixed(3)})${byGroups}` };
   let best = -1;
   let bestRate = Infinity;
   rules.forEach((r, k) => {
@@ -75,13 +113,13 @@ function plan(seed: number, opts: BaselineOptions, rules: readonly EligibilityRu
       bestRate = passCount[k] / PILOT;
     }
   });
-  if (best < 0) return { opts, rules, pMax: 1, method: `rejection sampling (pilot pass rate ${(all / PILOT).toFixed(4)})` };
+  if (best < 0) return { opts, rules, groups, pMax: 1, method: `rejection sampling (pilot pass rate ${(all / PILOT).toFixed(4)})${byGroups}` };
   const cond = conditionFor(rules[best])!;
   let pMax = 0;
   const sexes = opts.sex === 'M' ? [0] : opts.sex === 'F' ? [1] : [0, 1];
   for (const s of sexes) for (let a = opts.ageMin ?? 18; a <= (opts.ageMax ?? 80) + 1; a += 0.5) pMax = Math.max(pMax, conditionProbability(cond, s, a));
   if (pMax <= 0) throw new InputError(`eligibility: no adult can satisfy the rule on '${rules[best].variable}' under the generator`);
-  return { opts, rules, cond, pMax, method: `conditional sampling on the latent score of '${rules[best].variable}', then rejection on the other rules` };
+  return { opts, rules, groups, cond, pMax, method: `conditional sampling on the latent score of '${rules[best].variable}', then rejection on the other rules${byGroups}` };
 }
 
 /**
@@ -109,7 +147,7 @@ function drawEligible(seed: number, p: Plan, count: number, idOffset: number, id
       if (u * p.pMax > pc) continue;
     }
     screeningValues(seed, id, truth, obs);
-    if (!passesAll(p.rules, obs)) continue;
+    if (!passesAll(p.rules, obs) || !passesGroups(p.groups, obs)) continue;
     rows.push(truth);
     ids.push(id);
     truth = new Float64Array(NVAR);
@@ -173,6 +211,47 @@ function solve(A: number[][], b: number[]): number[] {
   return M.map((r, i) => r[n] / (r[i] || 1e-12));
 }
 
+/**
+ * Weighted selection that meets flag shares exactly up to rounding. Weighted sampling without
+ * replacement of n from a 4n pool under-reaches tilted shares (inclusion is not proportional to
+ * weight when a quarter of the pool is taken: a 0.50 target lands near 0.44), so each cell of the
+ * flag combinations gets a quota from its tilted weight (largest remainder) and is filled in key
+ * order; a cell with too few candidates is topped up from the best remaining keys of its group.
+ * Groups are the sexes when they were drawn apart (sex -1 = everyone).
+ *
+ * `order`: pool indices sorted by selection key, best first. Returns the chosen pool indices.
+ */
+function flagQuotaSelect(order: readonly number[], rows: readonly Float64Array[], w: Float64Array, flagCols: readonly number[], groups: readonly { sex: number; n: number }[]): number[] {
+  const cellOf = (i: number): number => flagCols.reduce((c, j, b) => c | (rows[i][j] === 1 ? 1 << b : 0), 0);
+  const nCells = 1 << flagCols.length;
+  const chosen: number[] = [];
+  for (const g of groups) {
+    const members = order.filter((i) => g.sex < 0 || (rows[i][VAR_INDEX.sex] === 1 ? 1 : 0) === g.sex);
+    const weight = new Float64Array(nCells);
+    for (const i of members) weight[cellOf(i)] += w[i];
+    const total = weight.reduce((a, b) => a + b, 0);
+    const exact = Array.from(weight, (x) => (total > 0 ? (g.n * x) / total : 0));
+    const quota = exact.map(Math.floor);
+    let left = g.n - quota.reduce((a, b) => a + b, 0);
+    const byRemainder = exact.map((x, c) => [x - Math.floor(x), c] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    for (const [, c] of byRemainder) if (left-- > 0) quota[c]++;
+    const taken = new Set<number>();
+    for (const i of members) {
+      const c = cellOf(i);
+      if (quota[c] > 0) {
+        quota[c]--;
+        taken.add(i);
+      }
+    }
+    for (const i of members) {
+      if (taken.size >= g.n) break;
+      taken.add(i);
+    }
+    chosen.push(...taken);
+  }
+  return chosen;
+}
+
 function toBatch(rows: Float64Array[]): TwinBatch {
   const n = rows.length;
   const columns: Record<string, Float64Array> = {};
@@ -189,19 +268,19 @@ function toBatch(rows: Float64Array[]): TwinBatch {
 /** Draw synthetic twins for a population (eligibility, sex share, baseline targets). */
 export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
   const warnings: string[] = [];
-  const problems = validateRules(pop.eligibility);
+  const groups = pop.eligibilityGroups ?? [];
+  const problems = validateRules(pop.eligibility, groups);
   for (const t of pop.baseline) if (VAR_INDEX[t.variable] === undefined) problems.push(`baseline: unknown variable '${t.variable}'`);
   if (problems.length) throw new InputError('population: invalid specification', problems);
-  const { ageMin, ageMax, rest } = splitAge(pop.eligibility);
   const targets = pop.baseline.filter((t) => t.mean !== undefined || t.sd !== undefined);
   const poolFactor = targets.length ? 4 : 1;
-  const strata: { opts: BaselineOptions; count: number; offset: number; stride: number }[] = [];
+  const strata: { sex: SexRule; count: number; offset: number; stride: number }[] = [];
   if (pop.femaleShare !== undefined && pop.sex === 'any') {
     const nF = Math.round(pop.n * pop.femaleShare);
-    strata.push({ opts: { sex: 'M', ageMin, ageMax }, count: (pop.n - nF) * poolFactor, offset: 0, stride: 2 });
-    strata.push({ opts: { sex: 'F', ageMin, ageMax }, count: nF * poolFactor, offset: 1, stride: 2 });
+    strata.push({ sex: 'M', count: (pop.n - nF) * poolFactor, offset: 0, stride: 2 });
+    strata.push({ sex: 'F', count: nF * poolFactor, offset: 1, stride: 2 });
   } else {
-    strata.push({ opts: { sex: pop.sex, ageMin, ageMax }, count: pop.n * poolFactor, offset: 0, stride: 1 });
+    strata.push({ sex: pop.sex, count: pop.n * poolFactor, offset: 0, stride: 1 });
   }
   let rows: Float64Array[] = [];
   let ids: number[] = [];
@@ -209,7 +288,9 @@ export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
   const methods: string[] = [];
   for (const st of strata) {
     if (st.count === 0) continue;
-    const p = plan(seed, st.opts, rest);
+    const { ageMin, ageMax, rest, noOne } = splitAge(pop.eligibility, st.sex);
+    for (const s of noOne) warnings.push(`eligibility: no ${s === 1 ? 'woman' : 'man'} meets the age rules, so every twin is a ${s === 1 ? 'man' : 'woman'}`);
+    const p = plan(seed, { sex: st.sex, ageMin, ageMax }, rest, groups);
     methods.push(p.method);
     const r = drawEligible(seed, p, st.count, st.offset, st.stride);
     rows = rows.concat(r.rows);
@@ -233,6 +314,13 @@ export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
         goals.push(t.sd * t.sd);
       }
     }
+    // yes/no flags with a share target: the selection below fills each flag cell to its quota,
+    // which needs the tilt to keep the sexes at the female share when the sexes are drawn apart
+    const flagTargets = targets.filter((t) => t.mean !== undefined && VARIABLES[VAR_INDEX[t.variable]]?.kind === 'flag');
+    if (flagTargets.length && strata.length > 1) {
+      feats.push(Float64Array.from(rows, (r) => (r[VAR_INDEX.sex] === 1 ? 1 : 0)));
+      goals.push(Math.round(pop.n * (pop.femaleShare ?? 0)) / pop.n);
+    }
     const w = tiltWeights(feats, goals);
     // weighted sampling without replacement (Efraimidis & Spirakis, Inf Process Lett 2006;97:181-5
     // doi:10.1016/j.ipl.2005.11.003): keep the n largest u^(1/w), u keyed by candidate id.
@@ -242,7 +330,11 @@ export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
     });
     keys.sort((a, b) => b.key - a.key || ids[a.i] - ids[b.i]);
     let chosen: number[];
-    if (strata.length > 1) {
+    if (flagTargets.length) {
+      const nF = Math.round(pop.n * (pop.femaleShare ?? 0));
+      const groups = strata.length > 1 ? [{ sex: 1, n: nF }, { sex: 0, n: pop.n - nF }] : [{ sex: -1, n: pop.n }];
+      chosen = flagQuotaSelect(keys.map((k) => k.i), rows, w, flagTargets.map((t) => VAR_INDEX[t.variable]), groups).sort((a, b) => ids[a] - ids[b]);
+    } else if (strata.length > 1) {
       // keep the female share: choose within each sex stratum
       const nF = Math.round(pop.n * (pop.femaleShare ?? 0));
       const fem = keys.filter((k) => rows[k.i][VAR_INDEX.sex] === 1).slice(0, nF);
@@ -255,6 +347,11 @@ export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
     for (const t of targets) {
       const x = rows.map((r) => rowValue(t.variable, r));
       const m = x.reduce((a, b) => a + b, 0) / x.length;
+      if (flagTargets.includes(t)) {
+        // one twin moves the share by 1/n: closer than that cannot be asked
+        if (Math.abs(m - t.mean!) > Math.max(FLAG_SHARE_TOLERANCE, 1 / x.length)) warnings.push(`baseline target ${t.variable} share ${t.mean}: reached ${m.toFixed(3)}`);
+        continue;
+      }
       const sd = Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, x.length - 1));
       if (t.mean !== undefined && Math.abs(m - t.mean) > 0.1 * Math.max(sd, Math.abs(t.mean) * 0.02)) {
         warnings.push(`baseline target ${t.variable} mean ${t.mean}: reached ${m.toFixed(2)}`);
@@ -265,8 +362,9 @@ export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
     // interleave strata back into candidate-id order
     const order = ids.map((id, i) => [id, i] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
     rows = order.map((i) => rows[i]);
+    ids = order.map((i) => ids[i]);
   }
-  return { batch: toBatch(rows), draws, method, warnings };
+  return { batch: toBatch(rows), draws, method, warnings, candidateIds: Uint32Array.from(ids) };
 }
 
 /**
@@ -275,6 +373,11 @@ export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
  */
 export async function drawTwins(pop: PopulationSpec, opts: { seed: number; baseDir: string }): Promise<DrawResult> {
   if (pop.source === 'file') {
+    if (pop.eligibilityGroups?.length) {
+      throw new InputError('population.eligibility: any_of and count_of are not yet applied to participants read from a file', [
+        'use plain eligibility rules with population.source: file, or draw synthetic twins',
+      ]);
+    }
     const { readParticipants } = await import('./participants.js');
     return readParticipants(pop, opts);
   }

@@ -6,7 +6,7 @@
  */
 import { Purpose, Rng } from '../core/rng.js';
 import { InputError } from '../core/errors.js';
-import type { EligibilityRule, FlagRule, RangeRule } from '../trial-dsl/spec.js';
+import type { EligibilityCondition, EligibilityGroup, EligibilityRule, FlagRule, RangeRule } from '../trial-dsl/spec.js';
 import { DERIVED, VARIABLES, findDerived, findVariable } from './catalog.js';
 import { NVAR, VAR_INDEX, flagScore, flagThreshold, hasScore, MARGINALS, valueRangeToScore, type LatentCondition } from './baseline.js';
 import { measureIndexed } from './noise.js';
@@ -37,7 +37,14 @@ export function rowValue(id: string, row: Float64Array): number {
   return d.compute(vals);
 }
 
+/** Whether a rule restricts a person of this sex (0 = male, 1 = female): sex-specific ranges restrict one sex only. */
+export function appliesToSex(rule: EligibilityRule, sex: number): boolean {
+  const s = (rule as RangeRule).sex;
+  return s === undefined || (s === 'F') === (sex === 1);
+}
+
 export function passes(rule: EligibilityRule, row: Float64Array): boolean {
+  if (!appliesToSex(rule, row[VAR_INDEX.sex])) return true;
   const v = rowValue(rule.variable, row);
   if (isFlagRule(rule)) return v === rule.equals;
   const r = rule as RangeRule;
@@ -52,11 +59,50 @@ export function passesAll(rules: readonly EligibilityRule[], row: Float64Array):
   return true;
 }
 
+export function isGroup(c: EligibilityCondition): c is EligibilityGroup {
+  return (c as EligibilityGroup).options !== undefined;
+}
+
+/** Whether at least `atLeast` of the group's options hold (an option holds when all its conditions do). */
+export function passesGroup(group: EligibilityGroup, row: Float64Array): boolean {
+  let held = 0;
+  for (const option of group.options) {
+    let ok = true;
+    for (const c of option) {
+      if (!(isGroup(c) ? passesGroup(c, row) : passes(c, row))) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok && ++held >= group.atLeast) return true;
+  }
+  return false;
+}
+
+/** Every plain rule inside groups, at any depth. */
+export function groupRules(groups: readonly EligibilityGroup[]): EligibilityRule[] {
+  return groups.flatMap((g) => g.options.flatMap((o) => o.flatMap((c) => (isGroup(c) ? groupRules([c]) : [c]))));
+}
+
+function nestedGroups(groups: readonly EligibilityGroup[]): EligibilityGroup[] {
+  return groups.flatMap((g) => [g, ...nestedGroups(g.options.flatMap((o) => o.filter(isGroup)))]);
+}
+
+export function passesGroups(groups: readonly EligibilityGroup[], row: Float64Array): boolean {
+  for (const g of groups) if (!passesGroup(g, row)) return false;
+  return true;
+}
+
 /** Check that every rule names a known variable (the trial checker does this too; the library checks again). */
-export function validateRules(rules: readonly EligibilityRule[]): string[] {
+export function validateRules(rules: readonly EligibilityRule[], groups: readonly EligibilityGroup[] = []): string[] {
   const problems: string[] = [];
-  for (const r of rules) {
+  for (const r of [...rules, ...groupRules(groups)]) {
     if (!findVariable(r.variable) && !DERIVED.some((d) => d.id === r.variable)) problems.push(`eligibility: unknown variable '${r.variable}'`);
+  }
+  for (const g of nestedGroups(groups)) {
+    if (!(Number.isInteger(g.atLeast) && g.atLeast >= 1 && g.atLeast <= g.options.length)) {
+      problems.push(`eligibility: at least ${g.atLeast} of ${g.options.length} options can never hold`);
+    }
   }
   return problems;
 }
@@ -82,12 +128,16 @@ export function conditionFor(rule: EligibilityRule): LatentCondition | undefined
   }
   const r = rule as RangeRule;
   if (!(r.variable in MARGINALS) || !hasScore(r.variable)) return undefined;
-  return { score: r.variable, bounds: (sex, age) => valueRangeToScore(r.variable, sex, age, r.min, r.max, 4) };
+  return {
+    score: r.variable,
+    bounds: (sex, age) => (appliesToSex(r, sex) ? valueRangeToScore(r.variable, sex, age, r.min, r.max, 4) : [-Infinity, Infinity]),
+  };
 }
 
 /**
  * Eligibility rules from a YAML map in the trial language's form: `variable: [min, max]`
- * (inclusive, null for open) or `flag: true/false`. Throws InputError naming every problem.
+ * (inclusive, null for open), `variable: {male: [min, max], female: [min, max]}` or
+ * `flag: true/false`. any_of / count_of need a trial file. Throws InputError naming every problem.
  */
 export function eligibilityFromMap(doc: unknown, file: string): EligibilityRule[] {
   const problems: string[] = [];
@@ -96,6 +146,10 @@ export function eligibilityFromMap(doc: unknown, file: string): EligibilityRule[
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${file}: expected a map of variable: [min, max] or flag: true/false`);
   const map = (doc as Record<string, unknown>).eligibility && typeof (doc as Record<string, unknown>).eligibility === 'object' ? ((doc as Record<string, unknown>).eligibility as Record<string, unknown>) : (doc as Record<string, unknown>);
   for (const [key, val] of Object.entries(map)) {
+    if (key === 'any_of' || key === 'count_of') {
+      problems.push(`${file}: ${key}: not accepted here; write the population in a trial file, where any_of and count_of are drawn (\`vtrial run\`)`);
+      continue;
+    }
     const def = findVariable(key);
     const derived = findDerived(key);
     if (!def && !derived) {
@@ -107,13 +161,21 @@ export function eligibilityFromMap(doc: unknown, file: string): EligibilityRule[
       else rules.push({ variable: key, equals: val === true || val === 1 ? 1 : 0 });
       continue;
     }
-    if (!Array.isArray(val) || val.length !== 2 || !val.every((x) => x === null || typeof x === 'number')) {
-      problems.push(`${file}: ${key}: expected [min, max] (numbers, null for open), found ${JSON.stringify(val)}`);
-      continue;
+    const bySex = val !== null && typeof val === 'object' && !Array.isArray(val) ? (val as Record<string, unknown>) : undefined;
+    const ranges: [string, unknown, 'M' | 'F' | undefined][] = bySex ? Object.entries(bySex).map(([k, r]) => [`${key}.${k}`, r, k === 'male' ? 'M' : k === 'female' ? 'F' : undefined]) : [[key, val, undefined]];
+    for (const [where, r, sex] of ranges) {
+      if (bySex && sex === undefined) {
+        problems.push(`${file}: ${where}: expected male or female, each with [min, max]`);
+        continue;
+      }
+      if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => x === null || typeof x === 'number')) {
+        problems.push(`${file}: ${where}: expected [min, max] (numbers, null for open)${bySex ? '' : ' or {male: [min, max], female: [min, max]}'}, found ${JSON.stringify(r)}`);
+        continue;
+      }
+      const [min, max] = r as (number | null)[];
+      if (min !== null && max !== null && min > max) problems.push(`${file}: ${where}: min ${min} is above max ${max}`);
+      rules.push({ variable: key, ...(min !== null ? { min } : {}), ...(max !== null ? { max } : {}), ...(sex ? { sex } : {}) });
     }
-    const [min, max] = val as (number | null)[];
-    if (min !== null && max !== null && min > max) problems.push(`${file}: ${key}: min ${min} is above max ${max}`);
-    rules.push({ variable: key, ...(min !== null ? { min } : {}), ...(max !== null ? { max } : {}) });
   }
   if (problems.length) throw new InputError(`${file}: invalid eligibility`, problems);
   return rules;

@@ -16,8 +16,8 @@ import type { Diagnostic } from './diagnostics.js';
 import { formatPath, show } from './diagnostics.js';
 import type { ParsedTrial } from './parse.js';
 import type {
-  AnalysisKind, ArmSpec, BaselineTarget, EligibilityRule, EndpointSpec, Intervention, Measure, PublishedSpec,
-  ScheduleSpec, Threshold, TrialSpec, VisitSpec,
+  AnalysisKind, ArmSpec, BaselineTarget, EligibilityCondition, EligibilityGroup, EligibilityRule, EndpointSpec, FlagRule, Intervention, Measure, PublishedSpec,
+  RangeRule, ScheduleSpec, SexRule, Threshold, TrialSpec, VisitSpec,
 } from './spec.js';
 import { didYouMean } from './suggest.js';
 import { dayLabel, parseDailyDose, parseDose, parseDuration } from './units.js';
@@ -159,50 +159,43 @@ export function checkAndNormalise(parsed: ParsedTrial): { spec?: TrialSpec; diag
 
   // ---- population --------------------------------------------------------------------------
   const pop = (doc.population ?? {}) as Obj;
-  const eligibility: EligibilityRule[] = [];
-  for (const [k, v] of Object.entries((pop.eligibility ?? {}) as Obj)) {
-    const at: Path = ['population', 'eligibility', k];
-    const id = c.variable(k, at.slice(), {});
-    if (!id) continue;
-    const def = findVariable(id);
-    if (typeof v === 'boolean') {
-      if (def && def.kind !== 'flag') c.error(at, 'type', `'${k}' is not a yes/no flag`, { expected: `a range [min, max] in ${def.unit || 'its unit'}`, found: show(v) });
-      else if (!def) c.error(at, 'type', `'${k}' is derived, not a flag`, { expected: 'a range [min, max]', found: show(v) });
-      else eligibility.push({ variable: id, equals: v ? 1 : 0 });
-      continue;
+  const eligibilityIn = (pop.eligibility && typeof pop.eligibility === 'object' ? pop.eligibility : {}) as Obj;
+  const sexRule: SexRule = pop.sex === 'M' || pop.sex === 'F' ? pop.sex : 'any';
+  const conditions = eligibilityConditions(c, eligibilityIn, ['population', 'eligibility'], sexRule);
+  const eligibility = conditions.filter((x): x is EligibilityRule => !('options' in x));
+  const eligibilityGroups = conditions.filter((x): x is EligibilityGroup => 'options' in x);
+  if (pop.source === 'file') {
+    for (const k of GROUP_KEYS.filter((x) => eligibilityIn[x] !== undefined)) {
+      c.error(['population', 'eligibility', k], 'unsupported', `${k} is not yet applied to participants read from a file`, {
+        expected: 'plain eligibility rules with population.source: file, or population.source: synthetic', key: true,
+      });
     }
-    if (!Array.isArray(v)) continue;
-    if (def?.kind === 'flag') {
-      c.error(at, 'type', `'${k}' is a yes/no flag`, { expected: 'true or false', found: show(v) });
-      continue;
-    }
-    if (def?.kind === 'category') {
-      c.error(at, 'type', `'${k}' is a category; use population.sex for sex`, { found: show(v) });
-      continue;
-    }
-    const [lo, hi] = v as (number | null)[];
-    if (lo === null && hi === null) { c.warn(at, 'empty-range', 'range [null, null] restricts nothing'); continue; }
-    if (typeof lo === 'number' && typeof hi === 'number' && lo > hi) {
-      c.error(at, 'range-order', `range is reversed: ${lo} > ${hi}`, { expected: '[min, max] with min <= max' });
-      continue;
-    }
-    if (def) {
-      const [pl, ph] = def.plausible;
-      for (const [j, x] of [[0, lo], [1, hi]] as const) {
-        if (typeof x === 'number' && (x < pl || x > ph)) c.error([...at, j], 'implausible', `${x} ${def.unit} is outside the plausible range of ${def.label}`, { expected: `${pl} to ${ph} ${def.unit}`, found: String(x) });
-      }
-    }
-    eligibility.push({ variable: id, ...(typeof lo === 'number' ? { min: lo } : {}), ...(typeof hi === 'number' ? { max: hi } : {}) });
   }
   const baseline: BaselineTarget[] = [];
   for (const [k, v] of Object.entries((pop.baseline ?? {}) as Obj)) {
-    const id = c.variable(k, ['population', 'baseline', k], { allowDerived: false });
-    if (!id) continue;
-    const t = v as { mean?: number; sd?: number };
-    if (t.mean === undefined && t.sd === undefined) { c.error(['population', 'baseline', k], 'empty', 'baseline target needs a mean or an sd'); continue; }
+    const at: Path = ['population', 'baseline', k];
+    const id = c.variable(k, at, { allowDerived: false });
+    if (!id || !v || typeof v !== 'object') continue;
+    const t = v as { mean?: number; sd?: number; share?: number };
+    if (t.mean === undefined && t.sd === undefined && t.share === undefined) {
+      c.error(at, 'empty', 'baseline target needs a mean or an sd (a share for a yes/no flag)');
+      continue;
+    }
     const def = findVariable(id)!;
+    if (def.kind === 'flag') {
+      const target = baselineFlagTarget(c, k, t, at, eligibility);
+      if (target !== undefined) baseline.push({ variable: id, mean: target });
+      continue;
+    }
+    if (t.share !== undefined) {
+      c.error([...at, 'share'], 'type', `'${k}' is not a yes/no flag, so it has no share`, {
+        expected: id === 'sex' ? 'population.female_share for the share of women' : `{mean: x, sd: y} in ${def.unit || 'its unit'}`,
+        found: `share: ${t.share}`,
+      });
+      continue;
+    }
     if (t.mean !== undefined && (t.mean < def.plausible[0] || t.mean > def.plausible[1]) && def.kind === 'continuous') {
-      c.error(['population', 'baseline', k, 'mean'], 'implausible', `mean ${t.mean} is outside the plausible range of ${def.label}`, { expected: `${def.plausible[0]} to ${def.plausible[1]} ${def.unit}` });
+      c.error([...at, 'mean'], 'implausible', `mean ${t.mean} is outside the plausible range of ${def.label}`, { expected: `${def.plausible[0]} to ${def.plausible[1]} ${def.unit}` });
     }
     baseline.push({ variable: id, ...(t.mean !== undefined ? { mean: t.mean } : {}), ...(t.sd !== undefined ? { sd: t.sd } : {}) });
   }
@@ -347,7 +340,7 @@ export function checkAndNormalise(parsed: ParsedTrial): { spec?: TrialSpec; diag
       source, ...(typeof pop.path === 'string' ? { path: pop.path } : {}), n: pop.n as number,
       sex: (pop.sex as TrialSpec['population']['sex']) ?? 'any',
       ...(typeof pop.female_share === 'number' ? { femaleShare: pop.female_share } : {}),
-      eligibility, baseline,
+      eligibility, eligibilityGroups, baseline,
     },
     randomisation: { ratio, strata, blockSize },
     schedule,
@@ -370,6 +363,140 @@ export function checkAndNormalise(parsed: ParsedTrial): { spec?: TrialSpec; diag
   return { spec, diagnostics };
 }
 
+/** Keys of an eligibility map that hold any-of / count-of groups rather than a variable. */
+const GROUP_KEYS = ['any_of', 'count_of'];
+
+/**
+ * Conditions from a map `variable: [min, max] | flag: true|false | any_of: [...] | count_of: {...}`,
+ * all of which must hold. Options of any_of and count_of are such maps in turn.
+ */
+function eligibilityConditions(c: Checker, map: Obj, at: Path, sexRule: SexRule): EligibilityCondition[] {
+  const out: EligibilityCondition[] = [];
+  for (const [k, v] of Object.entries(map)) {
+    const here: Path = [...at, k];
+    if (k === 'any_of') {
+      if (Array.isArray(v)) out.push({ atLeast: 1, options: eligibilityOptions(c, v, here, sexRule) });
+    } else if (k === 'count_of') {
+      const group = countOf(c, v, here, sexRule);
+      if (group) out.push(group);
+    } else out.push(...eligibilityRule(c, k, v, here, sexRule));
+  }
+  return out;
+}
+
+function eligibilityOptions(c: Checker, list: readonly unknown[], at: Path, sexRule: SexRule): EligibilityCondition[][] {
+  return list.map((item, i) => (item && typeof item === 'object' && !Array.isArray(item) ? eligibilityConditions(c, item as Obj, [...at, i], sexRule) : []));
+}
+
+function countOf(c: Checker, v: unknown, at: Path, sexRule: SexRule): EligibilityGroup | undefined {
+  const count = v as { at_least?: unknown; rules?: unknown } | undefined;
+  if (!count || typeof count !== 'object' || !Array.isArray(count.rules) || typeof count.at_least !== 'number') return undefined;
+  const n = count.rules.length;
+  if (count.at_least > n) {
+    c.error([...at, 'at_least'], 'range', `at_least ${count.at_least} of ${n} rules can never hold`, { expected: `at most ${n}`, found: String(count.at_least) });
+    return undefined;
+  }
+  if (count.at_least === n) c.warn([...at, 'at_least'], 'all-of', `all ${n} rules must hold: plain eligibility rules say the same`);
+  return { atLeast: count.at_least, options: eligibilityOptions(c, count.rules, [...at, 'rules'], sexRule) };
+}
+
+/** One eligibility entry: a range on a measurement, a value of a flag, or a range per sex. */
+function eligibilityRule(c: Checker, k: string, v: unknown, at: Path, sexRule: SexRule): EligibilityRule[] {
+  const id = c.variable(k, at.slice(), {});
+  if (!id) return [];
+  const def = findVariable(id);
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if (def?.kind === 'flag' || def?.kind === 'category') {
+      c.error(at, 'type', `'${k}' is ${def.kind === 'flag' ? 'a yes/no flag' : 'a category'}: ranges by sex apply to measurements`, {
+        expected: def.kind === 'flag' ? 'true or false' : 'population.sex for sex', found: show(v),
+      });
+      return [];
+    }
+    const rules: EligibilityRule[] = [];
+    for (const [key, sex] of [['male', 'M'], ['female', 'F']] as const) {
+      const range = (v as Obj)[key];
+      if (!Array.isArray(range)) continue;
+      if (sexRule !== 'any' && sexRule !== sex) {
+        c.warn([...at, key], 'unused', `population.sex is ${sexRule}, so the ${key === 'male' ? "men's" : "women's"} range never applies`);
+        continue;
+      }
+      for (const r of rangeRule(c, id, range, [...at, key])) rules.push({ ...r, sex });
+    }
+    return rules;
+  }
+  if (typeof v === 'boolean') {
+    if (def && def.kind !== 'flag') c.error(at, 'type', `'${k}' is not a yes/no flag`, { expected: `a range [min, max] in ${def.unit || 'its unit'}`, found: show(v) });
+    else if (!def) c.error(at, 'type', `'${k}' is derived, not a flag`, { expected: 'a range [min, max]', found: show(v) });
+    else return [{ variable: id, equals: v ? 1 : 0 }];
+    return [];
+  }
+  if (!Array.isArray(v)) return [];
+  if (def?.kind === 'flag') {
+    c.error(at, 'type', `'${k}' is a yes/no flag`, { expected: 'true or false', found: show(v) });
+    return [];
+  }
+  if (def?.kind === 'category') {
+    c.error(at, 'type', `'${k}' is a category; use population.sex for sex`, { found: show(v) });
+    return [];
+  }
+  return rangeRule(c, id, v, at);
+}
+
+/** A range [min, max] (null for an open end) on a measurement or derived variable. */
+function rangeRule(c: Checker, id: string, v: readonly unknown[], at: Path): RangeRule[] {
+  const def = findVariable(id);
+  const [lo, hi] = v as (number | null)[];
+  if (lo === null && hi === null) {
+    c.warn(at, 'empty-range', 'range [null, null] restricts nothing');
+    return [];
+  }
+  if (typeof lo === 'number' && typeof hi === 'number' && lo > hi) {
+    c.error(at, 'range-order', `range is reversed: ${lo} > ${hi}`, { expected: '[min, max] with min <= max' });
+    return [];
+  }
+  if (def) {
+    const [pl, ph] = def.plausible;
+    for (const [j, x] of [[0, lo], [1, hi]] as const) {
+      if (typeof x === 'number' && (x < pl || x > ph)) c.error([...at, j], 'implausible', `${x} ${def.unit} is outside the plausible range of ${def.label}`, { expected: `${pl} to ${ph} ${def.unit}`, found: String(x) });
+    }
+  }
+  return [{ variable: id, ...(typeof lo === 'number' ? { min: lo } : {}), ...(typeof hi === 'number' ? { max: hi } : {}) }];
+}
+
+/**
+ * The share targeted for a yes/no flag: `share: p` (the documented form) or `mean: p` (the mean
+ * of a 0/1 flag is its share). An SD is not a free target for a flag (it is sqrt(p(1-p))).
+ */
+function baselineFlagTarget(c: Checker, k: string, t: { mean?: number; sd?: number; share?: number }, at: Path, eligibility: readonly EligibilityRule[]): number | undefined {
+  if (t.sd !== undefined) {
+    c.error([...at, 'sd'], 'type', `'${k}' is a yes/no flag: its SD follows from its share`, { expected: `{share: p}, e.g. {share: 0.32} for 32% of twins`, found: `sd: ${t.sd}` });
+    return undefined;
+  }
+  if (t.share !== undefined && t.mean !== undefined) {
+    c.error([...at, 'mean'], 'conflict', `give the share of '${k}' once: share and mean say the same thing for a flag`, { expected: `share: ${t.share}` });
+    return undefined;
+  }
+  const p = t.share ?? t.mean;
+  if (p === undefined) return undefined;
+  const key = t.share !== undefined ? 'share' : 'mean';
+  if (p < 0 || p > 1) {
+    // for `share` the schema reports the same path, and this duplicate is dropped
+    c.error([...at, key], 'range', `the mean of the flag '${k}' is a share between 0 and 1`, {
+      expected: 'share: p with 0 <= p <= 1', found: String(p), suggestion: p > 1 && p <= 100 ? `share: ${Number((p / 100).toFixed(6))}` : undefined,
+    });
+    return undefined;
+  }
+  const rule = eligibility.find((r): r is FlagRule => r.variable === k && 'equals' in r);
+  if (rule && p !== rule.equals) {
+    c.error([...at, key], 'conflict', `a share of ${p} for '${k}' conflicts with the eligibility rule ${k}: ${rule.equals === 1}, which every twin meets`, {
+      expected: `share: ${rule.equals}, or no eligibility rule on ${k}`,
+    });
+    return undefined;
+  }
+  if (!rule && (p === 0 || p === 1)) c.warn([...at, key], 'exact-share', `a share of ${p} is an eligibility rule: write population.eligibility.${k}: ${p === 1} to make it exact`);
+  return p;
+}
+
 function normaliseArm(c: Checker, a: Obj, at: Path, durationDays: number): ArmSpec {
   const interventions: Intervention[] = [];
   ((a.interventions as Obj[] | undefined) ?? []).forEach((iv, j) => {
@@ -381,6 +508,7 @@ function normaliseArm(c: Checker, a: Obj, at: Path, durationDays: number): ArmSp
     label: typeof a.label === 'string' ? a.label : String(a.id),
     role: (a.role as ArmSpec['role']) ?? (interventions.length === 0 ? 'usual_care' : 'experimental'),
     interventions,
+    ...(typeof a.dropout === 'number' ? { dropout: a.dropout } : {}),
   };
 }
 

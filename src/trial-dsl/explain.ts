@@ -4,7 +4,7 @@
  */
 import { findDerived, findVariable } from '../population/catalog.js';
 import { findDrug } from '../population/interventions.js';
-import type { EndpointSpec, Intervention, TrialSpec } from './spec.js';
+import type { EligibilityCondition, EligibilityGroup, EligibilityRule, EndpointSpec, Intervention, TrialSpec } from './spec.js';
 import { dayLabel } from './units.js';
 
 function unitOf(id: string): string {
@@ -100,16 +100,33 @@ export function durationPhrase(days: number): string {
   return unit ? `${n} ${unit}${n === '1' ? '' : 's'}` : n;
 }
 
+function ruleText(r: EligibilityRule): string {
+  if ('equals' in r) return `${r.variable} ${r.equals ? 'yes' : 'no'}`;
+  const who = r.sex === 'M' ? ' (men)' : r.sex === 'F' ? ' (women)' : '';
+  return `${`${r.variable} ${r.min ?? '-inf'} to ${r.max ?? 'inf'} ${unitOf(r.variable)}`.trim()}${who}`;
+}
+
+function groupText(g: EligibilityGroup): string {
+  const text = (c: EligibilityCondition): string => ('options' in c ? `[${groupText(c)}]` : ruleText(c));
+  const options = g.options.map((o) => (o.length === 1 ? text(o[0]) : `(${o.map(text).join(' and ')})`));
+  return g.atLeast === 1 ? `at least one of: ${options.join(' or ')}` : `at least ${g.atLeast} of: ${options.join(', ')}`;
+}
+
 export function explainTrial(s: TrialSpec): string {
   const out: string[] = [];
   out.push(`${s.name}`);
   if (s.description) out.push(s.description);
   out.push('', `Engine: ${s.engine}${s.engine === 'model' ? ` (checkpoint ${s.model})` : ' (mechanistic reference world)'}; seed ${s.seed}.`);
   const p = s.population;
-  const elig = p.eligibility.map((r) => ('equals' in r ? `${r.variable} ${r.equals ? 'yes' : 'no'}` : `${r.variable} ${r.min ?? '-inf'} to ${r.max ?? 'inf'} ${unitOf(r.variable)}`.trim()));
+  const elig = p.eligibility.map(ruleText);
+  for (const g of p.eligibilityGroups ?? []) elig.push(groupText(g));
   out.push('', `Population: ${p.n} ${p.source === 'file' ? `participants read from ${p.path}` : 'synthetic twins'}` + (p.sex !== 'any' ? `, ${p.sex === 'F' ? 'women' : 'men'} only` : '') + (p.femaleShare !== undefined ? `, ${Math.round(p.femaleShare * 100)}% women` : '') + '.');
   if (elig.length) out.push(`  Eligible if: ${elig.join('; ')}.`);
-  if (p.baseline.length) out.push(`  Baseline enriched to: ${p.baseline.map((b) => `${b.variable}${b.mean !== undefined ? ` mean ${b.mean}` : ''}${b.sd !== undefined ? ` sd ${b.sd}` : ''}`).join('; ')}.`);
+  const target = (b: TrialSpec['population']['baseline'][number]): string =>
+    findVariable(b.variable)?.kind === 'flag' && b.mean !== undefined
+      ? `${b.variable} share ${Number((b.mean * 100).toFixed(1))}%`
+      : `${b.variable}${b.mean !== undefined ? ` mean ${b.mean}` : ''}${b.sd !== undefined ? ` sd ${b.sd}` : ''}`;
+  if (p.baseline.length) out.push(`  Baseline enriched to: ${p.baseline.map(target).join('; ')}.`);
   const r = s.randomisation;
   out.push('', `Randomisation: ${s.arms.map((a) => r.ratio[a.id]).join(':')} (${s.arms.map((a) => a.id).join(':')})` + (r.strata.length ? `, stratified by ${r.strata.join(', ')}` : '') + (r.blockSize ? `, permuted blocks of ${r.blockSize}` : ', simple') + '.');
   out.push('', 'Arms:');
@@ -118,7 +135,10 @@ export function explainTrial(s: TrialSpec): string {
     if (!a.interventions.length) out.push('    no intervention');
     for (const iv of a.interventions) out.push(`    - ${describeIntervention(iv)}${when(iv, s.schedule.durationDays)}`);
   }
-  out.push('', `Schedule: ${durationPhrase(s.schedule.durationDays)} of follow-up; expected dropout ${Math.round(s.schedule.dropout * 100)}%.`);
+  const pct = (p: number): string => `${Math.round(p * 100)}%`;
+  const armDropout = s.arms.filter((a) => a.dropout !== undefined).map((a) => `${a.id} ${pct(a.dropout!)}`);
+  const dropout = armDropout.length === s.arms.length ? `expected dropout ${armDropout.join(', ')}` : `expected dropout ${pct(s.schedule.dropout)}${armDropout.length ? ` (${armDropout.join(', ')})` : ''}`;
+  out.push('', `Schedule: ${durationPhrase(s.schedule.durationDays)} of follow-up; ${dropout}.`);
   const vars = [...new Set(s.schedule.visits.flatMap((v) => v.variables))].sort();
   const width = Math.max(8, ...vars.map((v) => v.length));
   out.push('  ' + ''.padEnd(width) + ' ' + s.schedule.visits.map((v) => v.label.replace('baseline', 'base').padStart(9)).join(''));

@@ -139,6 +139,13 @@ function allowedKeys(value: unknown, path: Path): string[] {
   return knownKeysAt(buildTrialSchema(), path);
 }
 
+/** The sex key meant by a common other spelling (men, M, women, F, ...) in a range by sex. */
+function sexKey(key: string): string | undefined {
+  if (/^(m|men|man|males?)$/i.test(key)) return 'male';
+  if (/^(f|w|women|woman|females?)$/i.test(key)) return 'female';
+  return undefined;
+}
+
 function schemaDiagnostics(errors: ErrorObject[], value: unknown, map: SourceMap): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
@@ -159,7 +166,7 @@ function schemaDiagnostics(errors: ErrorObject[], value: unknown, map: SourceMap
       case 'additionalProperties': {
         const key = (e.params as { additionalProperty: string }).additionalProperty;
         const allowed = allowedKeys(value, path);
-        const hint = didYouMean(key, allowed);
+        const hint = didYouMean(key, allowed) ?? (allowed.includes('male') ? sexKey(key) : undefined);
         push({
           code: 'unknown-key', at: [...path, key], key: true, path: formatPath([...path, key]),
           message: `unknown key '${key}'`,
@@ -215,7 +222,12 @@ function schemaDiagnostics(errors: ErrorObject[], value: unknown, map: SourceMap
       }
       case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': {
         const p = e.params as { comparison: string; limit: number };
-        push({ code: 'range', at: path, path: where, message: 'number out of range', expected: `${p.comparison} ${p.limit}`, found: show(found) });
+        // shares are fractions: 32 (a percentage) most likely meant 0.32
+        const percent = e.keyword === 'maximum' && p.limit === 1 && typeof found === 'number' && found > 1 && found <= 100;
+        push({
+          code: 'range', at: path, path: where, message: percent ? 'a share is a fraction between 0 and 1' : 'number out of range',
+          expected: `${p.comparison} ${p.limit}`, found: show(found), suggestion: percent ? String(Number(((found as number) / 100).toFixed(6))) : undefined,
+        });
         break;
       }
       case 'minItems': case 'maxItems': {
@@ -230,6 +242,15 @@ function schemaDiagnostics(errors: ErrorObject[], value: unknown, map: SourceMap
       case 'false schema':
         push({ code: 'items', at: path, path: where, message: 'unexpected extra item', found: show(found) });
         break;
+      case 'minProperties': {
+        const p = e.params as { limit: number };
+        const rules = path.includes('eligibility');
+        push({
+          code: 'empty', at: path, path: where, message: rules ? 'no rule given' : 'must not be empty',
+          expected: rules ? 'at least one rule, e.g. {sbp: [130, 159]}' : `at least ${p.limit} key${p.limit === 1 ? '' : 's'}`, found: show(found),
+        });
+        break;
+      }
       default:
         push({ code: e.keyword, at: path, path: where, message: e.message ?? 'invalid value', found: show(found) });
     }

@@ -29,6 +29,7 @@ const duration: Json = {
 };
 const share: Json = { type: 'number', minimum: 0, maximum: 1 };
 const nonNegative: Json = { type: 'number', minimum: 0 };
+const dropout: Json = { type: 'number', minimum: 0, maximum: 0.95 };
 
 const common: Json = {
   kind: { type: 'string' },
@@ -141,6 +142,56 @@ const range: Json = {
   description: '[min, max], inclusive; null for an open end',
 };
 
+/** One eligibility rule's value: a range, true/false for a flag, or a range per sex. */
+const ruleValue: Json = {
+  ...range,
+  type: ['array', 'boolean', 'object'],
+  properties: {
+    male: { ...range, description: "men's range [min, max]; women are not restricted by it" },
+    female: { ...range, description: "women's range [min, max]; men are not restricted by it" },
+  },
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'variable: [min, max], flag: true|false, or variable: {male: [min, max], female: [min, max]}',
+};
+
+/**
+ * Any-of / count-of groups. Their options are maps of rules that may hold groups in turn, so the
+ * three live in $defs and refer to each other.
+ */
+const eligibilityDefs: Record<string, Json> = {
+  eligibility_rules: {
+    type: 'object',
+    properties: { any_of: { $ref: '#/$defs/eligibility_any_of' }, count_of: { $ref: '#/$defs/eligibility_count_of' } },
+    additionalProperties: ruleValue,
+    minProperties: 1,
+    description: 'rules that must all hold, e.g. {sbp: [130, 159]} or {bmi: [27, null], hypertension: true}',
+  },
+  eligibility_any_of: {
+    type: 'array',
+    items: { $ref: '#/$defs/eligibility_rules' },
+    minItems: 2,
+    description: 'eligible when at least one of these holds (each item: rules that must all hold)',
+  },
+  eligibility_count_of: {
+    type: 'object',
+    properties: {
+      at_least: { type: 'integer', minimum: 1, description: 'how many of the rules must hold' },
+      rules: { type: 'array', items: { $ref: '#/$defs/eligibility_rules' }, minItems: 2 },
+    },
+    required: ['at_least', 'rules'],
+    additionalProperties: false,
+    description: "eligible when at least 'at_least' of the rules hold, e.g. 3 of 5 criteria",
+  },
+};
+
+const eligibility: Json = {
+  type: 'object',
+  properties: { any_of: { $ref: '#/$defs/eligibility_any_of' }, count_of: { $ref: '#/$defs/eligibility_count_of' } },
+  additionalProperties: ruleValue,
+  description: 'variable: [min, max] or flag: true|false, all of which must hold; any_of and count_of for alternatives',
+};
+
 export function buildTrialSchema(): Json {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -165,18 +216,19 @@ export function buildTrialSchema(): Json {
           n: { type: 'integer', minimum: 2, maximum: 10000000 },
           sex: { enum: ['any', 'M', 'F'] },
           female_share: share,
-          eligibility: {
-            type: 'object',
-            additionalProperties: { ...range, type: ['array', 'boolean'] },
-            description: 'variable: [min, max] or flag: true|false',
-          },
+          eligibility,
           baseline: {
             type: 'object',
             additionalProperties: {
               type: 'object',
-              properties: { mean: { type: 'number' }, sd: { type: 'number', exclusiveMinimum: 0 } },
+              properties: {
+                mean: { type: 'number' },
+                sd: { type: 'number', exclusiveMinimum: 0 },
+                share: { ...share, description: 'For a yes/no flag: the share of twins with the flag (0-1)' },
+              },
               additionalProperties: false,
             },
+            description: 'variable: {mean: x, sd: y} for a measurement, flag: {share: p} for a yes/no flag',
           },
         },
         required: ['n'],
@@ -216,7 +268,7 @@ export function buildTrialSchema(): Json {
               additionalProperties: false,
             },
           },
-          dropout: { type: 'number', minimum: 0, maximum: 0.95 },
+          dropout: { ...dropout, description: 'Share of twins lost by the end of the trial (constant hazard); arms[].dropout overrides it per arm' },
         },
         required: ['duration', 'visits'],
         additionalProperties: false,
@@ -230,6 +282,7 @@ export function buildTrialSchema(): Json {
             id: { type: 'string', pattern: IDENT_PATTERN },
             label: { type: 'string' },
             role: { enum: [...ARM_ROLES] },
+            dropout: { ...dropout, description: "Share of this arm's twins lost by the end of the trial; overrides schedule.dropout" },
             interventions: {
               type: 'array',
               items: {
@@ -306,22 +359,27 @@ export function buildTrialSchema(): Json {
     },
     required: ['name', 'population', 'schedule', 'arms', 'endpoints'],
     additionalProperties: false,
-    $defs: interventionDefs,
+    $defs: { ...interventionDefs, ...eligibilityDefs },
   };
 }
 
 /** Top-level keys and nested object keys, for did-you-mean suggestions on unknown keys. */
 export function knownKeysAt(schema: Json, path: readonly (string | number)[]): string[] {
+  const defs = (schema.$defs ?? {}) as Record<string, Json>;
+  const deref = (n: Json | undefined): Json | undefined => (typeof n?.$ref === 'string' && n.$ref.startsWith('#/$defs/') ? defs[n.$ref.slice(8)] : n);
   let node: Json | undefined = schema;
   for (const seg of path) {
+    node = deref(node);
     if (!node) return [];
     if (typeof seg === 'number') {
       node = (node.items as Json | undefined) ?? undefined;
     } else {
+      // a key the schema does not name is checked against additionalProperties (variables' rules)
       const props = node.properties as Record<string, Json> | undefined;
-      node = props?.[seg];
+      const extra = node.additionalProperties;
+      node = props?.[seg] ?? (extra && typeof extra === 'object' ? (extra as Json) : undefined);
     }
   }
-  const props = node?.properties as Json | undefined;
+  const props = deref(node)?.properties as Json | undefined;
   return props ? Object.keys(props) : [];
 }

@@ -45,6 +45,8 @@ export interface RangeRule {
   readonly variable: string;
   readonly min?: number; // inclusive
   readonly max?: number; // inclusive
+  /** When set, the rule applies to this sex only; the other sex passes it (`age: {male: [55, 80], female: [60, 80]}`). */
+  readonly sex?: 'M' | 'F';
 }
 
 export interface FlagRule {
@@ -54,7 +56,23 @@ export interface FlagRule {
 
 export type EligibilityRule = RangeRule | FlagRule;
 
-/** Target baseline features the sampler should reach (reported trial baselines). */
+/**
+ * At least `atLeast` of `options` hold, where an option holds when all of its conditions hold.
+ * `any_of` in a trial file is atLeast 1; `count_of: {at_least: k, rules: [...]}` is atLeast k.
+ * Options may hold groups in turn ("diabetes, or at least 3 of 5 risk factors").
+ */
+export interface EligibilityGroup {
+  readonly atLeast: number;
+  readonly options: readonly (readonly EligibilityCondition[])[];
+}
+
+/** A plain rule or an any-of / count-of group. */
+export type EligibilityCondition = EligibilityRule | EligibilityGroup;
+
+/**
+ * Target baseline features the sampler should reach (reported trial baselines). For a yes/no
+ * flag, `mean` is the share of twins with the flag (0-1; written `share` in a trial file).
+ */
 export interface BaselineTarget {
   readonly variable: string;
   readonly mean?: number;
@@ -70,7 +88,13 @@ export interface PopulationSpec {
   readonly sex: SexRule;
   /** Share of women among twins, when the trial reports it (0-1); overrides population mix. */
   readonly femaleShare?: number;
+  /** Rules that must all hold (judged on screening measurements). */
   readonly eligibility: readonly EligibilityRule[];
+  /**
+   * Any-of / count-of rules, each of which must hold as well. Always filled by the checker
+   * (empty when the file has none); optional so that populations built in code may leave it out.
+   */
+  readonly eligibilityGroups?: readonly EligibilityGroup[];
   readonly baseline: readonly BaselineTarget[];
 }
 
@@ -208,6 +232,11 @@ export interface ArmSpec {
   readonly label: string;
   readonly role: ArmRole;
   readonly interventions: readonly Intervention[];
+  /**
+   * Probability a twin of this arm has dropped out by the end of the trial (0-1), overriding
+   * schedule.dropout for this arm; undefined = the schedule's. Same hazard form and random stream.
+   */
+  readonly dropout?: number;
 }
 
 export type Measure = 'value' | 'change' | 'percent_change' | 'responder' | 'event' | 'mean_over_visits' | 'time_to_event';

@@ -111,6 +111,7 @@ export function register(program: Command): void {
           ...(engine === 'model' ? { model: resolve(opts.prognostic) } : {}),
           // the score is the expected outcome of a participant who stays in the trial
           schedule: { ...spec.schedule, dropout: 0 },
+          arms: spec.arms.map((a) => ({ ...a, dropout: 0 })),
         };
         const drawn = await readParticipants(
           { source: 'file', path: resolve(data), n: outcomes.n, sex: 'any', eligibility: [], baseline: [] },

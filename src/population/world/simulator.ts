@@ -162,7 +162,8 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
   for (const id of allVars) values[id] = new Float64Array(n * nV).fill(NaN);
   const outCols = VARIABLES.map((v) => values[v.id]);
   const dropoutDay = new Float64Array(n);
-  const hazard = schedule.dropout > 0 && schedule.dropout < 1 ? -Math.log(1 - schedule.dropout) / schedule.durationDays : schedule.dropout >= 1 ? Infinity : 0;
+  const pDrop = arm.dropout ?? schedule.dropout; // an arm's own dropout overrides the schedule's
+  const hazard = pDrop > 0 && pDrop < 1 ? -Math.log(1 - pDrop) / schedule.durationDays : pDrop >= 1 ? Infinity : 0;
   const prof = armProfile(arm, schedule.durationDays, nWeeks);
   const K = arm.interventions.length;
   const col = batch.columns;
