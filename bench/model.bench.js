@@ -28,7 +28,12 @@ function syntheticModel() {
   return new TwinModel(manifest, initParams(config, 1), 'sha256:random');
 }
 
-/** Forward flops per token at context length T (2 per multiply-add; attention counted). */
+/**
+ * Forward flops per token at context length T (2 per multiply-add; attention counted), of the
+ * plain formulation: the rollout's decoding step projects the time and exposure features once per
+ * timeline rather than per twin, so it runs fewer flops than this, and the achieved figure is in
+ * plain-formulation flops (comparable across versions).
+ */
 function flopsPerToken(c, T) {
   const C = c.dModel;
   const mm = c.inputDim * C + c.nLayers * (4 * C * C + 2 * c.mlpRatio * C * C) + C * c.nVars * 3 * c.nMix;

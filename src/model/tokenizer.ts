@@ -435,15 +435,34 @@ function writeTime(out: Float32Array, off: number, day: number, periods: readonl
   out[off + 2 * periods.length] = day / 365.25;
 }
 
+type Layout = ReturnType<typeof featureLayout>;
+const layoutCache = new WeakMap<TokenizerSpec, Layout>();
+/** featureLayout, computed once per spec object (specs are immutable). */
+function layoutOf(spec: TokenizerSpec): Layout {
+  let L = layoutCache.get(spec);
+  if (!L) layoutCache.set(spec, (L = featureLayout(spec)));
+  return L;
+}
+
 /**
  * Write token features for one visit into out[off .. off + dim).
  * `values` natural units (NaN = missing), `nextDay` the query time (undefined = no query).
+ * The same as writeTokenOwn followed by writeTokenShared.
  */
 export function writeToken(
   spec: TokenizerSpec, out: Float32Array, off: number,
   statics: Float64Array, day: number, values: ArrayLike<number>, nextDay: number | undefined, exposures: ExposureTimeline,
 ): void {
-  const L = featureLayout(spec);
+  writeTokenOwn(spec, out, off, statics, values);
+  writeTokenShared(spec, out, off, day, nextDay, exposures);
+}
+
+/**
+ * The participant's own features of a token, out[off .. off + offsets.time): measured values,
+ * their mask and the statics. Everything after them depends only on the days and the exposures.
+ */
+export function writeTokenOwn(spec: TokenizerSpec, out: Float32Array, off: number, statics: Float64Array, values: ArrayLike<number>): void {
+  const L = layoutOf(spec);
   const o = L.offsets;
   for (let v = 0; v < L.V; v++) {
     const x = values[v]!;
@@ -460,6 +479,16 @@ export function writeToken(
     const d = spec.statics[s]!;
     out[off + o.statics + s] = Number.isFinite(x) ? (x - d.mean) / d.sd : 0;
   }
+}
+
+/**
+ * The features of a token shared by everyone on the same exposure timeline at the same visit,
+ * out[off + offsets.time .. off + dim): time, query time and the exposures in force
+ * (`off` is the token's start, as for writeToken).
+ */
+export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: number, day: number, nextDay: number | undefined, exposures: ExposureTimeline): void {
+  const L = layoutOf(spec);
+  const o = L.offsets;
   writeTime(out, off + o.time, day, spec.timePeriods);
   if (nextDay === undefined) {
     for (let i = o.qtime; i < L.dim; i++) out[off + i] = 0;
@@ -472,13 +501,24 @@ export function writeToken(
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;
     const pts = exposures.byCode.get(x.code);
+    if (!pts) {
+      // no change points: never in force (what exposureAt returns for undefined)
+      out[off + o.expo + e] = 0;
+      out[off + o.expo + L.E + e] = 0;
+      out[off + o.expo + 2 * L.E + e] = 0;
+      if (v2) {
+        out[off + o.expo + 3 * L.E + e] = 0;
+        out[off + o.expo + 4 * L.E + e] = 0;
+      }
+      continue;
+    }
     const { level, active, yearsOn } = exposureAt(pts, nextDay);
     out[off + o.expo + e] = level / x.scale;
     out[off + o.expo + L.E + e] = active ? 1 : 0;
     out[off + o.expo + 2 * L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
     if (v2) {
       out[off + o.expo + 3 * L.E + e] = active ? adherenceAt(exposures.adherence?.get(x.code), nextDay) : 0;
-      out[off + o.expo + 4 * L.E + e] = pts && exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
+      out[off + o.expo + 4 * L.E + e] = exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
     }
   }
   for (let k = 0; k < L.C; k++) {

@@ -178,20 +178,183 @@ export function forward(p: Params, c: ModelConfig, x: tf.Tensor3D): tf.Tensor3D 
 }
 
 /**
+ * Inference-only weights derived once per cache from the parameters, so a decoding step runs
+ * fewer and larger kernels:
+ *   - each layer norm's gain and bias are folded into the matmul that follows it
+ *     (LN(h) W + b = xhat (g W) + (beta W + b), xhat = (h - mean) / sd);
+ *   - q, k and v get their own matmuls (three [C, C] products are cheaper than one [C, 3C]
+ *     product followed by a split), and the attention scale 1/sqrt(D) is folded into q;
+ *   - every bias rides in its matmul (one fused kernel).
+ * GELU is computed as x sigmoid(2u), which equals forward's 0.5 x (1 + tanh(u)) (tanh is a slow
+ * kernel on wasm). Numerically the same function as `forward` up to float32 rounding (~1e-6
+ * relative).
+ */
+class StepWeights {
+  readonly layers: { Wq: tf.Tensor2D; bq: tf.Tensor1D; Wk: tf.Tensor2D; bk: tf.Tensor1D; Wv: tf.Tensor2D; bv: tf.Tensor1D; Wo: tf.Tensor2D; bo: tf.Tensor1D; W1: tf.Tensor2D; b1: tf.Tensor1D; W2: tf.Tensor2D; b2: tf.Tensor1D }[] = [];
+  readonly inB: tf.Tensor1D;
+  readonly outW: tf.Tensor2D;
+  readonly outB: tf.Tensor1D;
+  readonly eps: tf.Scalar;
+  readonly geluA: tf.Scalar;
+  readonly geluB: tf.Scalar;
+  /** Input projection split at feature `splitAt` (rows before / from it), made on first use. */
+  private split: { at: number; own: tf.Tensor2D; shared: tf.Tensor2D } | undefined;
+  private readonly all: tf.Tensor[] = [];
+
+  constructor(private readonly p: Params, c: ModelConfig) {
+    const C = c.dModel;
+    const keep = <T extends tf.Tensor>(t: T): T => { this.all.push(t); return tf.keep(t); };
+    // ln (g, beta) then x W + b  ->  W' = g[:, None] W, b' = beta W + b
+    const fold = (g: tf.Tensor, beta: tf.Tensor, W: tf.Tensor2D, b: tf.Tensor1D, scale = 1): [tf.Tensor2D, tf.Tensor1D] => tf.tidy(() => {
+      let Wf = tf.mul(g.reshape([-1, 1]), W) as tf.Tensor2D;
+      let bf = tf.add(tf.matMul(beta.reshape([1, -1]) as tf.Tensor2D, W).reshape([-1]), b) as tf.Tensor1D;
+      if (scale !== 1) { Wf = tf.mul(Wf, scale); bf = tf.mul(bf, scale); }
+      return [keep(Wf), keep(bf)];
+    });
+    // a bias as a fresh rank-1 tensor (the wasm fused matmul reads the bias's stored shape, which must be rank 1)
+    const vec = (t: tf.Tensor): tf.Tensor1D => keep(tf.tidy(() => tf.add(t.reshape([-1]), 0)) as tf.Tensor1D);
+    const cols = (t: tf.Tensor, i: number): tf.Tensor => (t.rank === 2 ? t.slice([0, i * C], [-1, C]) : t.slice([i * C], [C]));
+    const scale = 1 / Math.sqrt(C / c.nHeads);
+    for (let l = 0; l < c.nLayers; l++) {
+      const g1 = P(p, `h${l}.ln1.g`), be1 = P(p, `h${l}.ln1.b`);
+      const Wqkv = P(p, `h${l}.attn.Wqkv`), bqkv = P(p, `h${l}.attn.bqkv`);
+      const [Wq, bq, Wk, bk, Wv, bv] = tf.tidy(() => {
+        const q = fold(g1, be1, cols(Wqkv, 0) as tf.Tensor2D, cols(bqkv, 0) as tf.Tensor1D, scale);
+        const k = fold(g1, be1, cols(Wqkv, 1) as tf.Tensor2D, cols(bqkv, 1) as tf.Tensor1D);
+        const v = fold(g1, be1, cols(Wqkv, 2) as tf.Tensor2D, cols(bqkv, 2) as tf.Tensor1D);
+        return [...q, ...k, ...v];
+      }) as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
+      const [W1, b1] = fold(P(p, `h${l}.ln2.g`), P(p, `h${l}.ln2.b`), P(p, `h${l}.mlp.W1`) as tf.Tensor2D, P(p, `h${l}.mlp.b1`) as tf.Tensor1D);
+      this.layers.push({
+        Wq, bq, Wk, bk, Wv, bv, W1, b1,
+        Wo: P(p, `h${l}.attn.Wo`) as tf.Tensor2D, bo: vec(P(p, `h${l}.attn.bo`)),
+        W2: P(p, `h${l}.mlp.W2`) as tf.Tensor2D, b2: vec(P(p, `h${l}.mlp.b2`)),
+      });
+    }
+    this.inB = vec(P(p, 'in.b'));
+    [this.outW, this.outB] = fold(P(p, 'lnf.g'), P(p, 'lnf.b'), P(p, 'out.W') as tf.Tensor2D, P(p, 'out.b') as tf.Tensor1D);
+    this.eps = keep(tf.scalar(LN_EPS));
+    // GELU(x) = 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): 2u = x (A + B x^2)
+    this.geluA = keep(tf.scalar(2 * Math.sqrt(2 / Math.PI)));
+    this.geluB = keep(tf.scalar(2 * Math.sqrt(2 / Math.PI) * 0.044715));
+  }
+
+  /** Rows [0, at) and [at, inputDim) of the input projection. */
+  inputSplit(at: number): { own: tf.Tensor2D; shared: tf.Tensor2D } {
+    if (this.split?.at !== at) {
+      if (this.split) tf.dispose([this.split.own, this.split.shared]);
+      const W = P(this.p, 'in.W');
+      const [own, shared] = tf.tidy(() => [tf.keep(W.slice([0, 0], [at, -1])), tf.keep(W.slice([at, 0], [-1, -1]))]) as [tf.Tensor2D, tf.Tensor2D];
+      this.split = { at, own, shared };
+    }
+    return this.split;
+  }
+
+  dispose(): void {
+    tf.dispose(this.all);
+    if (this.split) tf.dispose([this.split.own, this.split.shared]);
+    this.all.length = 0;
+    this.split = undefined;
+  }
+}
+
+const LN_EPS = 1e-5;
+
+/**
  * Key/value cache for autoregressive decoding: per layer, keys and values of every token seen
- * so far, each of shape [B, H, S, D] (S = tokens cached). Caching is useful only at inference.
+ * so far, each of shape [B, H, S, D] (S = tokens cached), plus the derived inference weights
+ * (made on the first step, freed with the cache). Caching is useful only at inference.
  */
 export class KVCache {
   keys: tf.Tensor4D[] = [];
   values: tf.Tensor4D[] = [];
   length = 0;
+  /** @internal derived weights for the parameters this cache was first used with. */
+  weights: StepWeights | undefined;
+  /** @internal the parameters `weights` were derived from. */
+  weightsOf: Params | undefined;
   dispose(): void {
     for (const t of this.keys) t.dispose();
     for (const t of this.values) t.dispose();
     this.keys = [];
     this.values = [];
     this.length = 0;
+    this.weights?.dispose();
+    this.weights = undefined;
+    this.weightsOf = undefined;
   }
+}
+
+/**
+ * Input of one decoding step given in two parts (rollouts: every twin of an arm shares the
+ * time and exposure features of a step, so they are projected once per distinct row):
+ * `own` [B, P] the first P token features of each sequence, `shared` [G, F - P] the remaining
+ * features of G distinct rows, and `group` which row each sequence uses (null when G = 1).
+ * Equivalent to the full token [own | shared[group]] up to float32 rounding.
+ */
+export interface SplitToken {
+  readonly own: tf.Tensor2D;
+  readonly shared: tf.Tensor2D;
+  readonly group: tf.Tensor1D | null;
+}
+
+function checkStep(c: ModelConfig, B: number, F: number, cache: KVCache, where: string): void {
+  if (F !== c.inputDim) throw new RangeError(`${where}: token feature size ${F} does not match inputDim ${c.inputDim}`);
+  if (cache.length >= c.blockSize) throw new RangeError(`${where}: cache holds ${cache.length} tokens, blockSize is only ${c.blockSize}`);
+  if (cache.length > 0 && cache.keys[0]!.shape[0] !== B) throw new RangeError(`${where}: batch ${B} does not match the cache's batch ${cache.keys[0]!.shape[0]}`);
+}
+
+function stepWeights(p: Params, c: ModelConfig, cache: KVCache): StepWeights {
+  if (!cache.weights || cache.weightsOf !== p) {
+    cache.weights?.dispose();
+    cache.weights = new StepWeights(p, c);
+    cache.weightsOf = p;
+  }
+  return cache.weights;
+}
+
+/** (x - mean) / sqrt(var + eps) over the last axis of [B, C]; gain and bias live in the next matmul. */
+function normalise2d(x: tf.Tensor2D, eps: tf.Scalar): tf.Tensor2D {
+  const xc = tf.sub(x, tf.mean(x, -1, true));
+  return tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps)));
+}
+
+/** The transformer body of a decoding step from the input embedding h [B, C] -> head outputs [B, V*3K]. */
+function decode(w: StepWeights, c: ModelConfig, h0: tf.Tensor2D, cache: KVCache): tf.Tensor2D {
+  const B = h0.shape[0];
+  const H = c.nHeads, D = c.dModel / c.nHeads, C = c.dModel;
+  const newK: tf.Tensor4D[] = [];
+  const newV: tf.Tensor4D[] = [];
+  const mm = (a: tf.Tensor2D, W: tf.Tensor2D, bias: tf.Tensor1D) => tf.fused.matMul({ a, b: W, bias }) as tf.Tensor2D;
+  const out = tf.tidy(() => {
+    let h = h0;
+    for (let l = 0; l < c.nLayers; l++) {
+      const L = w.layers[l]!;
+      const n1 = normalise2d(h, w.eps);
+      const q = mm(n1, L.Wq, L.bq).reshape([B, H, 1, D]) as tf.Tensor4D; // already scaled by 1/sqrt(D)
+      const k = mm(n1, L.Wk, L.bk).reshape([B, H, 1, D]) as tf.Tensor4D;
+      const v = mm(n1, L.Wv, L.bv).reshape([B, H, 1, D]) as tf.Tensor4D;
+      const K = (cache.length ? tf.concat([cache.keys[l]!, k], 2) : k) as tf.Tensor4D; // (B, H, S+1, D)
+      const Vv = (cache.length ? tf.concat([cache.values[l]!, v], 2) : v) as tf.Tensor4D;
+      newK.push(tf.keep(K));
+      newV.push(tf.keep(Vv));
+      // every cached key is in the past: no mask
+      const att = tf.softmax(tf.matMul(q, K, false, true)) as tf.Tensor4D; // (B, H, 1, S+1)
+      const y = tf.matMul(att, Vv).reshape([B, C]) as tf.Tensor2D; // (B, H, 1, D) -> (B, C)
+      h = tf.add(h, mm(y, L.Wo, L.bo));
+      const a = mm(normalise2d(h, w.eps), L.W1, L.b1); // (B, 4C)
+      const g = tf.mul(a, tf.sigmoid(tf.mul(a, tf.add(tf.mul(tf.square(a), w.geluB), w.geluA)))) as tf.Tensor2D; // GELU, tanh form
+      h = tf.add(h, mm(g, L.W2, L.b2));
+    }
+    return mm(normalise2d(h, w.eps), w.outW, w.outB);
+  });
+  const len = cache.length;
+  for (const t of cache.keys) t.dispose();
+  for (const t of cache.values) t.dispose();
+  cache.keys = newK;
+  cache.values = newV;
+  cache.length = len + 1;
+  return out;
 }
 
 /**
@@ -201,33 +364,34 @@ export class KVCache {
 export function forwardStep(p: Params, c: ModelConfig, x: tf.Tensor3D, cache: KVCache): tf.Tensor3D {
   const [B, T, F] = x.shape;
   if (T !== 1) throw new RangeError(`forwardStep: expects one token per call. Received: T=${T}`);
-  if (F !== c.inputDim) throw new RangeError(`forwardStep: token feature size ${F} does not match inputDim ${c.inputDim}`);
-  if (cache.length >= c.blockSize) throw new RangeError(`forwardStep: cache holds ${cache.length} tokens, blockSize is only ${c.blockSize}`);
-  if (cache.length > 0 && cache.keys[0]!.shape[0] !== B) throw new RangeError(`forwardStep: batch ${B} does not match the cache's batch ${cache.keys[0]!.shape[0]}`);
-  const newK: tf.Tensor4D[] = [];
-  const newV: tf.Tensor4D[] = [];
-  const out = tf.tidy(() => {
-    let h = linear(x, P(p, 'in.W'), P(p, 'in.b')); // (B, 1, C)
-    for (let l = 0; l < c.nLayers; l++) {
-      const n1 = layerNorm(h, P(p, `h${l}.ln1.g`), P(p, `h${l}.ln1.b`));
-      const [q, k, v] = qkv(p, c, l, n1); // each (B, H, 1, D)
-      const K = (cache.length ? tf.concat([cache.keys[l]!, k], 2) : k) as tf.Tensor4D; // (B, H, S+1, D)
-      const Vv = (cache.length ? tf.concat([cache.values[l]!, v], 2) : v) as tf.Tensor4D;
-      newK.push(tf.keep(K));
-      newV.push(tf.keep(Vv));
-      const y = mergeHeads(attend(q, K, Vv, null)); // (B, 1, C): every cached key is in the past
-      h = tf.add(h, linear(y, P(p, `h${l}.attn.Wo`), P(p, `h${l}.attn.bo`)));
-      const n2 = layerNorm(h, P(p, `h${l}.ln2.g`), P(p, `h${l}.ln2.b`));
-      h = tf.add(h, mlp(p, l, n2));
-    }
-    const hf = layerNorm(h, P(p, 'lnf.g'), P(p, 'lnf.b'));
-    return linear(hf, P(p, 'out.W'), P(p, 'out.b')).reshape([B, 1, c.nVars * 3 * c.nMix]) as tf.Tensor3D;
+  checkStep(c, B, F, cache, 'forwardStep');
+  const w = stepWeights(p, c, cache);
+  const h0 = tf.tidy(() => tf.fused.matMul({ a: x.reshape([B, F]) as tf.Tensor2D, b: P(p, 'in.W') as tf.Tensor2D, bias: w.inB }) as tf.Tensor2D);
+  const out = decode(w, c, h0, cache);
+  h0.dispose();
+  const r = out.reshape([B, 1, c.nVars * 3 * c.nMix]) as tf.Tensor3D;
+  out.dispose();
+  return r;
+}
+
+/**
+ * forwardStep with the token given as a SplitToken: the shared rows are projected once each.
+ * Returns [B, V * 3K].
+ */
+export function forwardStepSplit(p: Params, c: ModelConfig, x: SplitToken, cache: KVCache): tf.Tensor2D {
+  const [B, Pn] = x.own.shape;
+  const [G, Q] = x.shared.shape;
+  checkStep(c, B, Pn + Q, cache, 'forwardStepSplit');
+  if (x.group ? x.group.shape[0] !== B : G !== 1) throw new RangeError(`forwardStepSplit: ${x.group ? `group has ${x.group.shape[0]} entries for a batch of ${B}` : `${G} shared rows need a group index`}`);
+  const w = stepWeights(p, c, cache);
+  const Win = w.inputSplit(Pn);
+  const h0 = tf.tidy((): tf.Tensor2D => {
+    const own = tf.fused.matMul({ a: x.own, b: Win.own, bias: w.inB }); // (B, C)
+    const sh = tf.matMul(x.shared, Win.shared); // (G, C)
+    return tf.add(own, x.group ? tf.gather(sh, x.group) : sh) as tf.Tensor2D;
   });
-  const len = cache.length;
-  cache.dispose();
-  cache.keys = newK;
-  cache.values = newV;
-  cache.length = len + 1;
+  const out = decode(w, c, h0, cache);
+  h0.dispose();
   return out;
 }
 

@@ -12,8 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng.js';
 import { cholesky } from './copula.js';
 import { loadCheckpoint, type Manifest } from './checkpoint.js';
-import { featureLayout, writeToken, denormalise, type ExposureTimeline, type TokenizerSpec } from './tokenizer.js';
-import { forward, forwardStep, KVCache, disposeParams, MIN_SD, type ModelConfig, type Params } from './transformer.js';
+import { featureLayout, writeTokenOwn, writeTokenShared, type ExposureTimeline, type TokenizerSpec } from './tokenizer.js';
+import { forward, forwardStepSplit, KVCache, disposeParams, MIN_SD, type ModelConfig, type Params } from './transformer.js';
 
 /** Mixture parameters for a set of predictions: arrays of length n * V * K. */
 export interface MixtureArrays {
@@ -87,15 +87,21 @@ export class TwinModel {
   readonly config: ModelConfig;
   readonly tokenizer: TokenizerSpec;
   private readonly dim: number;
+  /** Token features [0, ownDim) are each twin's own (values, mask, statics); the rest are shared by a timeline. */
+  private readonly ownDim: number;
   /** Cholesky factor of the within-visit copula (identity when the checkpoint has none). */
   private readonly chol: Float64Array | undefined;
   /** Per-variable spread multiplier for rollout draws (1 = the mixture as predicted); see rollout-scale.ts. */
   private rolloutScale: Float64Array;
+  /** denormalise() per measured variable as arrays: transform (0 identity, 1 log, 2 logit100), mean, sd, plausible range. */
+  private readonly denorm: { kind: Uint8Array; mean: Float64Array; sd: Float64Array; lo: Float64Array; hi: Float64Array };
 
   constructor(readonly manifest: Manifest, readonly params: Params, readonly hash: string, readonly dir = '') {
     this.config = manifest.config;
     this.tokenizer = manifest.tokenizer;
-    this.dim = featureLayout(this.tokenizer).dim;
+    const layout = featureLayout(this.tokenizer);
+    this.dim = layout.dim;
+    this.ownDim = layout.offsets.time;
     const cop = manifest.copula;
     if (cop) {
       const ids = this.tokenizer.measured.map((m) => m.id);
@@ -105,6 +111,12 @@ export class TwinModel {
       this.chol = cholesky(cop.correlation, ids.length);
       if (!this.chol) throw new Error(`checkpoint ${dir}: copula correlation is not positive definite`);
     }
+    const ms = this.tokenizer.measured;
+    this.denorm = {
+      kind: Uint8Array.from(ms, (m) => ({ identity: 0, log: 1, logit100: 2 })[m.transform]),
+      mean: Float64Array.from(ms, (m) => m.mean), sd: Float64Array.from(ms, (m) => m.sd),
+      lo: Float64Array.from(ms, (m) => m.plausible[0]), hi: Float64Array.from(ms, (m) => m.plausible[1]),
+    };
     this.rolloutScale = new Float64Array(this.tokenizer.measured.length).fill(1);
     const rs = manifest.rolloutScale;
     if (rs) {
@@ -168,6 +180,11 @@ export class TwinModel {
   /**
    * Roll out n twins over the visit days. Returns natural-unit values per measured variable:
    * values[v][twin * nVisits + visit]; visit 0 is the initial values as given.
+   *
+   * Each step's token is built in two parts: each twin's own features (values, mask, statics)
+   * and the time and exposure features, which are the same for every twin on one exposure
+   * timeline; the latter are written and projected once per distinct timeline
+   * (forwardStepSplit).
    */
   rollout(req: RolloutRequest): Float64Array[] {
     const spec = this.tokenizer;
@@ -175,71 +192,138 @@ export class TwinModel {
     const n = req.initial.length;
     const days = req.visitDays;
     const nv = days.length;
-    const F = this.dim;
+    const F = this.dim, Pn = this.ownDim, Q = F - Pn;
     if (req.statics.length !== n || req.rngs.length !== n) throw new RangeError(`rollout: statics (${req.statics.length}), initial (${n}) and rngs (${req.rngs.length}) must have one entry per twin`);
+    if (Array.isArray(req.exposures) && req.exposures.length !== n) throw new RangeError(`rollout: exposures has ${req.exposures.length} timelines for ${n} twins (give one per twin, or one shared)`);
     if (nv < 1 || days[0] !== 0) throw new RangeError(`rollout: visitDays must start at day 0. Received: ${days.slice(0, 3).join(', ')}`);
     const out = Array.from({ length: V }, () => new Float64Array(n * nv).fill(NaN));
     const cur = req.initial.map((r) => Float64Array.from(r));
     for (let i = 0; i < n; i++) for (let v = 0; v < V; v++) out[v]![i * nv] = cur[i]![v]!;
-    const expo = (i: number): ExposureTimeline => (Array.isArray(req.exposures) ? (req.exposures as ExposureTimeline[])[i]! : (req.exposures as ExposureTimeline));
+    // distinct exposure timelines (by identity) and which one each twin follows
+    const timelines: ExposureTimeline[] = [];
+    let groupOf: Int32Array | null = null;
+    if (Array.isArray(req.exposures)) {
+      const index = new Map<ExposureTimeline, number>();
+      const g = new Int32Array(n);
+      (req.exposures as readonly ExposureTimeline[]).forEach((t, i) => {
+        let k = index.get(t);
+        if (k === undefined) { index.set(t, (k = timelines.length)); timelines.push(t); }
+        g[i] = k;
+      });
+      if (timelines.length > 1) groupOf = g;
+    } else timelines.push(req.exposures as ExposureTimeline);
+    const G = timelines.length;
     const useCache = req.cache !== false;
-    const history: Float32Array[] = []; // token features per step, [n, F] each (uncached mode and cache re-priming)
+    // token parts per step (uncached mode and cache re-priming): own [n, Pn], shared [G, Q]
+    const history: { own: Float32Array; shared: Float32Array }[] = [];
     const cache = new KVCache();
     const block = this.config.blockSize;
+    const groupT = groupOf && useCache ? tf.tensor1d(groupOf, 'int32') : null;
+    const step = (own: Float32Array, shared: Float32Array): Float32Array => {
+      const o = tf.tensor2d(own, [n, Pn]), sh = tf.tensor2d(shared, [G, Q]);
+      const y = forwardStepSplit(this.params, this.config, { own: o, shared: sh, group: groupT }, cache);
+      const raw = y.dataSync() as Float32Array;
+      tf.dispose([o, sh, y]);
+      return raw;
+    };
+    const scratch = new Float32Array(F);
     try {
       for (let s = 0; s < nv - 1; s++) {
-        const x = new Float32Array(n * F);
-        for (let i = 0; i < n; i++) writeToken(spec, x, i * F, req.statics[i]!, days[s]!, cur[i]!, days[s + 1]!, expo(i));
-        history.push(x);
-        let mix: MixtureArrays;
+        const own = new Float32Array(n * Pn);
+        for (let i = 0; i < n; i++) writeTokenOwn(spec, own, i * Pn, req.statics[i]!, cur[i]!);
+        const shared = new Float32Array(G * Q);
+        timelines.forEach((t, g) => {
+          writeTokenShared(spec, scratch, 0, days[s]!, days[s + 1]!, t);
+          shared.set(scratch.subarray(Pn), g * Q);
+        });
+        history.push({ own, shared });
+        let raw: Float32Array;
         if (useCache) {
           if (cache.length >= block) {
             // context full: restart the cache from the most recent half-block of tokens
             cache.dispose();
-            const keep = history.slice(-Math.floor(block / 2) - 1, -1);
-            for (const h of keep) { const t = tf.tensor3d(h, [n, 1, F]); forwardStep(this.params, this.config, t, cache).dispose(); t.dispose(); }
+            for (const h of history.slice(-Math.floor(block / 2) - 1, -1)) step(h.own, h.shared);
           }
-          const xt = tf.tensor3d(x, [n, 1, F]);
-          const o = forwardStep(this.params, this.config, xt, cache);
-          mix = this.readMixture(o);
-          tf.dispose([xt, o]);
+          raw = step(own, shared);
         } else {
           const win = history.slice(-block);
           const T = win.length;
           const full = new Float32Array(n * T * F);
-          for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) full.set(win[t]!.subarray(i * F, (i + 1) * F), (i * T + t) * F);
+          for (let t = 0; t < T; t++) {
+            const h = win[t]!;
+            for (let i = 0; i < n; i++) {
+              const at = (i * T + t) * F;
+              full.set(h.own.subarray(i * Pn, (i + 1) * Pn), at);
+              const g = groupOf ? groupOf[i]! : 0;
+              full.set(h.shared.subarray(g * Q, (g + 1) * Q), at + Pn);
+            }
+          }
           const xt = tf.tensor3d(full, [n, T, F]);
           const o = tf.tidy(() => forward(this.params, this.config, xt).slice([0, T - 1, 0], [n, 1, -1]));
-          mix = this.readMixture(o);
+          raw = o.dataSync() as Float32Array;
           tf.dispose([xt, o]);
         }
-        const fed = req.measured?.[s + 1] ?? null;
-        const u = new Float64Array(V), eps = new Float64Array(V), z = new Float64Array(V);
-        const L = this.chol;
-        for (let i = 0; i < n; i++) {
-          const rng = req.rngs[i]!;
-          const row = cur[i]!;
-          // fixed draw order per twin and visit: V uniforms (mixture components), then V normals
-          for (let v = 0; v < V; v++) u[v] = rng.uniform();
-          for (let v = 0; v < V; v++) eps[v] = rng.normal();
-          if (L) {
-            for (let v = 0; v < V; v++) {
-              let acc = 0;
-              for (let k = 0; k <= v; k++) acc += L[v * V + k]! * eps[k]!;
-              z[v] = acc;
-            }
-          } else z.set(eps);
-          for (let v = 0; v < V; v++) {
-            const o = (i * V + v) * mix.K;
-            const val = denormalise(spec.measured[v]!, mixtureDraw(mix, o, u[v]!, z[v]! * this.rolloutScale[v]!));
-            row[v] = fed === null || fed[v] ? val : NaN;
-            out[v]![i * nv + s + 1] = val;
-          }
-        }
+        this.sampleStep(raw, req, cur, out, s + 1);
       }
     } finally {
       cache.dispose();
+      groupT?.dispose();
     }
     return out;
+  }
+
+  /**
+   * Draw visit `visit` for every twin from the head outputs `raw` [n, V * 3K] (per variable: K
+   * logits, K means, K raw scales). The same arithmetic as readMixture + mixtureDraw (weights
+   * and SDs rounded to float32 as readMixture stores them), computing only the chosen
+   * component's SD.
+   */
+  private sampleStep(raw: Float32Array, req: RolloutRequest, cur: Float64Array[], out: Float64Array[], visit: number): void {
+    const V = this.tokenizer.measured.length;
+    const K = this.config.nMix;
+    const n = cur.length;
+    const nv = req.visitDays.length;
+    const fed = req.measured?.[visit] ?? null;
+    const u = new Float64Array(V), eps = new Float64Array(V), z = new Float64Array(V), e = new Float64Array(K);
+    const L = this.chol;
+    const { kind, mean, sd: vsd, lo, hi } = this.denorm;
+    const scale = this.rolloutScale;
+    const fround = Math.fround;
+    for (let i = 0; i < n; i++) {
+      const rng = req.rngs[i]!;
+      const row = cur[i]!;
+      // fixed draw order per twin and visit: V uniforms (mixture components), then V normals
+      for (let v = 0; v < V; v++) u[v] = rng.uniform();
+      for (let v = 0; v < V; v++) eps[v] = rng.normal();
+      if (L) {
+        for (let v = 0; v < V; v++) {
+          let acc = 0;
+          const r = v * V;
+          for (let k = 0; k <= v; k++) acc += L[r + k]! * eps[k]!;
+          z[v] = acc;
+        }
+      } else z.set(eps);
+      for (let v = 0; v < V; v++) {
+        const o = (i * V + v) * 3 * K;
+        let mx = -Infinity;
+        for (let k = 0; k < K; k++) mx = Math.max(mx, raw[o + k]!);
+        let tot = 0;
+        for (let k = 0; k < K; k++) { const x = raw[o + k] === mx ? 1 : Math.exp(raw[o + k]! - mx); e[k] = x; tot += x; } // exp(0) = 1 exactly
+        let acc = 0;
+        let k = 0;
+        for (; k < K - 1; k++) {
+          acc += fround(fround(e[k]!) / tot);
+          if (u[v]! < acc) break;
+        }
+        const r = raw[o + 2 * K + k]!;
+        const sd = fround((r > 20 ? r : Math.log1p(Math.exp(r))) + MIN_SD);
+        // denormalise(spec.measured[v], mu + sd z), inlined
+        const y = (raw[o + K + k]! + sd * (z[v]! * scale[v]!)) * vsd[v]! + mean[v]!;
+        const t = kind[v]!;
+        const val = Math.min(Math.max(t === 0 ? y : t === 1 ? Math.exp(y) : 100 / (1 + Math.exp(-y)), lo[v]!), hi[v]!);
+        row[v] = fed === null || fed[v] ? val : NaN;
+        out[v]![i * nv + visit] = val;
+      }
+    }
   }
 }

@@ -1,12 +1,12 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend.js';
-import { initParams, forward, forwardStep, KVCache, mixtureNll, validateConfig, disposeParams, paramCount, type ModelConfig } from '../../src/model/transformer.js';
+import { initParams, forward, forwardStep, forwardStepSplit, KVCache, mixtureNll, validateConfig, disposeParams, paramCount, type ModelConfig } from '../../src/model/transformer.js';
 import { saveWeights, saveManifest, loadCheckpoint, MANIFEST_FORMAT, catalogHash, type Manifest } from '../../src/model/checkpoint.js';
-import { fitTokenizer, subjectHistory, encodeHistories } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, encodeHistories, featureLayout, normalise, writeToken, TIME_PERIODS, type ExposureTimeline, type TokenizerSpec } from '../../src/model/tokenizer.js';
 import { TwinModel } from '../../src/model/twin-model.js';
 import { Rng } from '../../src/core/rng.js';
 import { tinyCohort } from './helpers.js';
@@ -189,4 +189,142 @@ describe('evaluation', () => {
     expect(sbp.rmse).toBeLessThan(sbp.sdObserved);
     model.dispose();
   }, 60_000);
+});
+
+/**
+ * A fixed small model for pinning rollouts: random weights (seeded, scaled up so differences
+ * would show), a copula, rollout spread multipliers, three mixture components, a drug class,
+ * and blockSize 8 so a 12-visit rollout restarts its cache. rollout-fixture.json holds its
+ * rollouts as written by the implementation before the decoding step was optimised (fused
+ * layer norms, q/k/v matmuls, split input projection); keep this builder unchanged.
+ */
+function fixtureModel() {
+  const spec: TokenizerSpec = {
+    version: 2,
+    measured: [
+      { id: 'sbp', transform: 'identity', mean: 125, sd: 15, plausible: [60, 250] },
+      { id: 'ldl_c', transform: 'log', mean: Math.log(120), sd: 0.3, plausible: [10, 400] },
+      { id: 'body_weight', transform: 'log', mean: Math.log(80), sd: 0.2, plausible: [30, 250] },
+      { id: 'hba1c', transform: 'logit100', mean: -3, sd: 0.2, plausible: [3, 18] },
+    ],
+    statics: [{ id: 'age', mean: 50, sd: 12 }, { id: 'sex', mean: 0.5, sd: 0.5 }],
+    exposures: [{ code: 'DIET//sodium', scale: 1000 }, { code: 'DRUG//atorvastatin', scale: 40 }, { code: 'DRUG//rosuvastatin', scale: 20 }],
+    classes: [{ name: 'statin', members: [{ code: 'DRUG//atorvastatin', typicalDose: 20 }, { code: 'DRUG//rosuvastatin', typicalDose: 10 }] }],
+    timePeriods: [...TIME_PERIODS], yearsOnCap: 2,
+  };
+  const config: ModelConfig = { inputDim: featureLayout(spec).dim, nVars: 4, dModel: 16, nLayers: 2, nHeads: 4, mlpRatio: 2, nMix: 3, blockSize: 8 };
+  const params = initParams(config, 21);
+  for (const v of params.values()) v.assign(tf.tidy(() => tf.mul(v, 4)));
+  const ids = spec.measured.map((m) => m.id);
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT, created: 'fixture', engineVersion: 'fixture', backend: 'any', config, train: {}, tokenizer: spec, catalogSha256: '', paramCount: 0,
+    data: { cohortFile: 'none', cohortSha256: '', subjects: 0, trainSubjects: 0, valSubjects: 0, events: 0, trainTokens: 0, valTokens: 0 },
+    metrics: { epochs: 0, steps: 0, wallSeconds: 0, tokensPerSecond: 0, trainLoss: NaN, valLoss: NaN, bestValLoss: NaN, stoppedBecause: 'fixture', history: [] },
+    copula: { variables: ids, correlation: [1, 0.3, 0.1, 0, 0.3, 1, 0.2, 0, 0.1, 0.2, 1, 0.4, 0, 0, 0.4, 1], shrinkage: 0, pairs: 0 },
+    rolloutScale: { variables: ids, scale: [1, 1.2, 0.9, 1.1], fitted: { participants: 0, samples: 0, values: 0, coverAfter: [0, 0, 0] } },
+  };
+  const model = new TwinModel(manifest, params, 'fixture');
+  const n = 6;
+  const days = [0, 30, 61, 91, 122, 152, 182, 213, 243, 274, 304, 335];
+  const armA: ExposureTimeline = {
+    byCode: new Map([['DRUG//atorvastatin', [{ day: 0, level: 20, active: true }]], ['DIET//sodium', [{ day: 30, level: 1500, active: true }, { day: 200, level: 0, active: false }]]]),
+    adherence: new Map([['DRUG//atorvastatin', [{ day: 0, value: 0.8 }]]]),
+  };
+  const armB: ExposureTimeline = { byCode: new Map([['DRUG//rosuvastatin', [{ day: 61, level: 10, active: true }]]]) };
+  const request = (visits: number, perTwin: boolean, cache = true) => ({
+    statics: Array.from({ length: n }, (_, i) => Float64Array.from([30 + 10 * i, i % 2])),
+    initial: Array.from({ length: n }, (_, i) => Float64Array.from([120 + 5 * i, i === 3 ? NaN : 100 + 10 * i, 70 + 4 * i, 5.2 + 0.2 * i])),
+    visitDays: days.slice(0, visits),
+    exposures: perTwin ? Array.from({ length: n }, (_, i) => (i % 3 === 0 ? armB : armA)) : armA,
+    rngs: Array.from({ length: n }, (_, i) => new Rng(3, i, 7)),
+    measured: days.slice(0, visits).map((_, v) => (v % 4 === 3 ? Uint8Array.from([1, 0, 1, 0]) : null)),
+    cache,
+  });
+  return { model, spec, config, request, armA, armB };
+}
+
+/** Largest difference on the normalised scale; NaN must match NaN. */
+function maxNormalisedDiff(spec: TokenizerSpec, a: readonly ArrayLike<number | null>[], b: readonly ArrayLike<number | null>[]): number {
+  let m = 0;
+  a.forEach((col, v) => {
+    for (let i = 0; i < col.length; i++) {
+      const x = col[i] ?? NaN, y = b[v]![i] ?? NaN;
+      if (Number.isNaN(x) || Number.isNaN(y)) {
+        if (Number.isNaN(x) !== Number.isNaN(y)) return void (m = Infinity);
+        continue;
+      }
+      m = Math.max(m, Math.abs(normalise(spec.measured[v]!, x) - normalise(spec.measured[v]!, y)));
+    }
+  });
+  return m;
+}
+
+describe('rollout numerics are pinned', () => {
+  const fixture = JSON.parse(readFileSync(new URL('./rollout-fixture.json', import.meta.url), 'utf8')) as { shared: (number | null)[][]; perTwin: (number | null)[][] };
+
+  it('rollouts match the stored fixture within 1e-4 (shared and per-twin timelines, past blockSize) and leak no tensors', () => {
+    const { model, spec, request } = fixtureModel();
+    const before = tf.memory().numTensors;
+    const shared = model.rollout(request(12, false));
+    const perTwin = model.rollout(request(12, true));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(maxNormalisedDiff(spec, shared, fixture.shared)).toBeLessThan(1e-4);
+    expect(maxNormalisedDiff(spec, perTwin, fixture.perTwin)).toBeLessThan(1e-4);
+    // the two timelines give different rollouts (the fixture is not blind to exposures)
+    expect(maxNormalisedDiff(spec, shared, perTwin)).toBeGreaterThan(1e-2);
+    model.dispose();
+  });
+
+  it('cached rollouts agree with re-running the prefix within 1e-4', () => {
+    const { model, spec, request } = fixtureModel();
+    for (const perTwin of [false, true]) {
+      // 9 visits = 8 steps = blockSize: the uncached window and the cache see the same tokens
+      const a = model.rollout(request(9, perTwin, true));
+      const b = model.rollout(request(9, perTwin, false));
+      expect(maxNormalisedDiff(spec, a, b)).toBeLessThan(1e-4);
+    }
+    model.dispose();
+  });
+
+  it('a split token step equals the full token step, for one shared row and for grouped rows', () => {
+    const { model, spec, config, armA, armB } = fixtureModel();
+    const L = featureLayout(spec);
+    const P = L.offsets.time, F = L.dim, B = 5;
+    const timelines = [armA, armB];
+    const group = Int32Array.from({ length: B }, (_, i) => i % 2);
+    const r = new Rng(4);
+    const statics = Array.from({ length: B }, () => Float64Array.from([40 + 20 * r.uniform(), r.uniform() < 0.5 ? 1 : 0]));
+    for (const grouped of [false, true]) {
+      const full = new KVCache(), split = new KVCache();
+      let maxDiff = 0;
+      for (let s = 0; s < 4; s++) {
+        const x = new Float32Array(B * F);
+        const values = Array.from({ length: B }, () => Float64Array.from([120 + 10 * r.normal(), 110, s === 2 ? NaN : 80, 5.5]));
+        for (let i = 0; i < B; i++) writeToken(spec, x, i * F, statics[i]!, 30 * s, values[i]!, 30 * (s + 1), timelines[grouped ? group[i]! : 0]!);
+        const own = new Float32Array(B * P);
+        for (let i = 0; i < B; i++) own.set(x.subarray(i * F, i * F + P), i * P);
+        const rows = grouped ? 2 : 1;
+        const shared = new Float32Array(rows * (F - P));
+        for (let g = 0; g < rows; g++) {
+          const i = grouped ? g : 0; // twin 0 follows row 0, twin 1 row 1
+          shared.set(x.subarray(i * F + P, (i + 1) * F), g * (F - P));
+        }
+        const xt = tf.tensor3d(x, [B, 1, F]);
+        const ot = tf.tensor2d(own, [B, P]), st = tf.tensor2d(shared, [rows, F - P]);
+        const gt = grouped ? tf.tensor1d(group, 'int32') : null;
+        const y1 = forwardStep(model.params, config, xt, full);
+        const y2 = forwardStepSplit(model.params, config, { own: ot, shared: st, group: gt as tf.Tensor1D | null }, split);
+        const a1 = y1.dataSync(), a2 = y2.dataSync();
+        for (let k = 0; k < a1.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a1[k]! - a2[k]!) / Math.max(1, Math.abs(a1[k]!)));
+        tf.dispose([xt, ot, st, y1, y2, ...(gt ? [gt] : [])]);
+      }
+      full.dispose();
+      split.dispose();
+      expect(maxDiff).toBeLessThan(1e-4);
+    }
+    const own = tf.zeros([3, P]) as tf.Tensor2D, two = tf.zeros([2, F - P]) as tf.Tensor2D;
+    expect(() => forwardStepSplit(model.params, config, { own, shared: two, group: null }, new KVCache())).toThrow(/group index/);
+    tf.dispose([own, two]);
+    model.dispose();
+  });
 });
