@@ -9,7 +9,11 @@ import { cohortFromRows, type Cohort } from '../../src/model/cohort.js';
 
 export const VISIT_DAYS = [0, 30, 61, 91, 122, 152, 182];
 
-export function tinyCohort(n: number, seed = 7): Cohort {
+/**
+ * `withAdherence`: treated participants also carry ADHERENCE//DRUG//atorvastatin (0.3 or 1, at
+ * random) and the drug's effect scales with it, as planned adherence does in the reference world.
+ */
+export function tinyCohort(n: number, seed = 7, withAdherence = false): Cohort {
   const rows: { subject: string; time: number; code: string; value: number }[] = [];
   for (let i = 0; i < n; i++) {
     const r = new Rng(seed, i, 1);
@@ -22,10 +26,12 @@ export function tinyCohort(n: number, seed = 7): Cohort {
     const treated = i % 2 === 0;
     rows.push({ subject: id, time: 0, code: 'age', value: Math.round(age) });
     rows.push({ subject: id, time: 0, code: 'sex', value: sex });
+    const adh = withAdherence && r.uniform() < 0.5 ? 0.3 : 1;
     if (treated) rows.push({ subject: id, time: 0, code: 'DRUG//atorvastatin', value: 20 });
+    if (treated && withAdherence) rows.push({ subject: id, time: 0, code: 'ADHERENCE//DRUG//atorvastatin', value: adh });
     let wDrift = 0;
     for (const d of VISIT_DAYS) {
-      const eff = treated ? 1 - 0.4 * (1 - Math.exp(-d / 14)) : 1;
+      const eff = treated ? 1 - 0.4 * adh * (1 - Math.exp(-d / 14)) : 1;
       wDrift += 1.0 * r.normal();
       rows.push({ subject: id, time: d, code: 'ldl_c', value: ldl * eff * (1 + 0.097 * r.normal()) });
       rows.push({ subject: id, time: d, code: 'sbp', value: sbp + 6.5 * r.normal() });

@@ -123,3 +123,37 @@ describe('rollout spread multipliers', () => {
     model.dispose();
   }, 60_000);
 });
+
+describe('planned adherence reaches the model', () => {
+  it('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-adh-'));
+    const r = await trainModel({ cohort: tinyCohort(800, 13, true), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 6 } });
+    r.params.forEach((v) => v.dispose());
+    const at = (a: number) => [{ day: 0, code: 'DRUG//atorvastatin', value: 20 }, { day: 0, code: 'ADHERENCE//DRUG//atorvastatin', value: a }];
+    const sim = await createModelSimulator(dir, { exposureFn: (arm) => (arm.id === 'full' ? at(1) : arm.id === 'low' ? at(0.3) : []) });
+    const schedule: ScheduleSpec = { durationDays: 182, visits: VISIT_DAYS.map((d) => ({ label: `day ${d}`, day: d, variables: ['ldl_c'] })), dropout: 0 };
+    const n = 300;
+    const ids = Uint32Array.from({ length: n }, (_, i) => i);
+    const columns = {
+      age: Float64Array.from({ length: n }, (_, i) => 40 + (i % 30)),
+      sex: Float64Array.from({ length: n }, (_, i) => i % 2),
+      ldl_c: Float64Array.from({ length: n }, (_, i) => 110 + (i % 7) * 8),
+    };
+    const arm = (id: string): ArmSpec => ({ id, label: id, role: 'experimental', interventions: [] });
+    const nv = VISIT_DAYS.length;
+    const meanChange = async (id: string) => {
+      const t = await sim.simulate({ ids, columns }, arm(id), schedule, { seed: 4 });
+      let s = 0;
+      for (let i = 0; i < n; i++) s += t.values.ldl_c![i * nv + nv - 1]! - t.values.ldl_c![i * nv]!;
+      return s / n;
+    };
+    const none = await meanChange('none');
+    const full = (await meanChange('full')) - none;
+    const low = (await meanChange('low')) - none;
+    // tiny world: -40% x adherence of ~130 mg/dL, i.e. about -52 at full and -16 at 0.3
+    console.log('tiny model LDL effect at planned adherence 1 / 0.3:', full.toFixed(1), '/', low.toFixed(1), 'mg/dL');
+    expect(full).toBeLessThan(-25);
+    expect(low).toBeLessThan(0);
+    expect(low / full).toBeLessThan(0.6);
+  }, 120_000);
+});
