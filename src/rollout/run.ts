@@ -194,7 +194,7 @@ function plan(spec0: TrialSpec, opts: RunOptions): Plan {
   if (spec.engine === 'model' && !opts.simulatorModule) {
     checkpoint = checkpointPath(spec);
     if (!existsSync(checkpoint)) {
-      throw new InputError(`model checkpoint not found: ${checkpoint} (trial field 'model')`, [
+      throw new InputError(`model checkpoint not found: ${checkpoint} (the trial's \`model:\` field, or --model)`, [
         'train or install a checkpoint there, point `model:` at one, or run with --engine reference',
       ]);
     }

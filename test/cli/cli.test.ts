@@ -60,4 +60,24 @@ describe('vtrial CLI', () => {
     expect(c.variables.some((v: { id: string }) => v.id === 'ldl_c')).toBe(true);
     expect(c.drugs.some((d: { name: string }) => d.name === 'semaglutide')).toBe(true);
   });
+
+  it('--model points run and validate at another checkpoint folder', () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'vtrial-model-')), 'no-such-model');
+    const r = vtrial('run', 'trials/dash-sodium.yaml', '--model', missing, '--n', '20', '--workers', '1', '-q');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`model checkpoint not found: ${missing}`);
+    expect(r.stderr).toContain('--model');
+    const ok = vtrial('run', 'trials/dash-sodium.yaml', '--model', 'models/default', '--n', '20', '--workers', '1', '-q', '--json');
+    expect(ok.code, ok.stderr).toBe(0);
+    const rep = JSON.parse(ok.stdout);
+    expect(rep.run.engine).toBe('model');
+    // the reference engine ignores --model
+    const ref = vtrial('run', 'trials/dash-sodium.yaml', '--engine', 'reference', '--model', missing, '--n', '20', '--workers', '1', '-q', '--json');
+    expect(ref.code, ref.stderr).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-val-'));
+    writeFileSync(join(dir, 'one.yaml'), readFileSync(join(root, 'validation', 'rct-41', 'gu-2001-potassium-sbp.yaml'), 'utf8'));
+    const v = vtrial('validate', dir, '--model', missing, '--json', '--workers', '1');
+    expect(v.code).not.toBe(0);
+    expect(v.stderr + v.stdout).toContain(missing);
+  }, 120_000);
 });

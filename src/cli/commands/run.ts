@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { renderHtml } from '../../analysis/html.js';
 import { renderSummary } from '../../analysis/summary.js';
@@ -89,6 +89,7 @@ export function trapSignals(): { signal: AbortSignal; received: () => NodeJS.Sig
 
 interface RunCliOptions {
   engine?: Engine;
+  model?: string;
   workers?: number;
   json?: boolean;
   out?: string;
@@ -111,6 +112,7 @@ export function register(program: Command): void {
     .description('Run a trial: draw twins, randomise, roll every twin out under every arm, analyse, report')
     .argument('<file>', 'trial YAML file')
     .option('--engine <engine>', "simulator: 'model' (transformer) or 'reference' (physiology world); default: the file's engine", parseEngine)
+    .option('--model <dir>', "twin-model checkpoint folder for the model engine, instead of the file's `model:`")
     .option('--workers <n>', 'worker threads (default: one per core; 1 runs in the main thread)', positiveInt('--workers'))
     .option('--json', 'print the report as JSON on stdout (the summary goes to stderr)')
     .option('--out <path>', 'write the report: FILE.json, or a folder (DIR/report.json); with --shard, the part folder')
@@ -141,7 +143,8 @@ export function register(program: Command): void {
       if (opts.shard && (opts.json || opts.html)) throw new UsageError('--shard writes a part folder; --json and --html belong to `vtrial merge`');
       if (opts.trajectories) trajectoriesFormat(opts.trajectories);
       if (opts.adamFormat && !opts.adam) throw new UsageError('--adam-format needs --adam DIR');
-      const spec = await loadTrial(file);
+      const loaded = await loadTrial(file);
+      const spec = opts.model ? { ...loaded, model: resolvePath(opts.model) } : loaded;
       const mode = chooseProgressMode({ quiet: opts.quiet, logJson: opts.logJson, isTTY: process.stderr.isTTY });
       const progress = createProgress(mode, process.stderr, 5000, opts.shard ? `part ${opts.shard.index + 1}/${opts.shard.count}` : '');
       const signals = trapSignals();
@@ -175,7 +178,7 @@ export function register(program: Command): void {
         if (e instanceof RunInterrupted) {
           const sig = signals.received();
           const again = opts.shard
-            ? `vtrial run ${file} --shard ${opts.shard.index + 1}/${opts.shard.count} --out ${opts.out}${opts.n ? ` --n ${opts.n}` : ''}${opts.seed !== undefined ? ` --seed ${opts.seed}` : ''}${opts.engine ? ` --engine ${opts.engine}` : ''}${opts.shardSize ? ` --shard-size ${opts.shardSize}` : ''}`
+            ? `vtrial run ${file} --shard ${opts.shard.index + 1}/${opts.shard.count} --out ${opts.out}${opts.n ? ` --n ${opts.n}` : ''}${opts.seed !== undefined ? ` --seed ${opts.seed}` : ''}${opts.engine ? ` --engine ${opts.engine}` : ''}${opts.model ? ` --model ${opts.model}` : ''}${opts.shardSize ? ` --shard-size ${opts.shardSize}` : ''}`
             : `vtrial run ${file} --resume ${keptIn(e.runDir)}`;
           process.stderr.write(`vtrial: run interrupted: ${e.shardsDone} of ${e.shardsTotal} shards finished and kept in ${keptIn(e.runDir)}\nfinish it with: ${again}\n`);
           process.exitCode = sig === 'SIGTERM' ? 143 : 130;

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkFloors, formatValidationText, loadThresholds, renderValidationHtml, runValidation, THRESHOLDS_FILE } from '../../analysis/validate/index.js';
 import type { Engine } from '../../trial-dsl/spec.js';
@@ -25,6 +25,7 @@ export function register(program: Command): void {
     .option('--engine <engine>', "simulator: 'model' (default) or 'reference'", parseEngine)
     .option('--json', 'print the comparisons and summary as JSON on stdout')
     .option('--html <file>', 'write an HTML report (forest plot, predicted-vs-published scatter, table)')
+    .option('--model <dir>', "twin-model checkpoint folder for the model engine, instead of each file's `model:` (to regress your own model)")
     .option('--workers <n>', 'worker threads per trial (default: one per core)', parseWorkers)
     .addHelpText(
       'after',
@@ -39,17 +40,19 @@ export function register(program: Command): void {
         '  vtrial validate validation/<suite>',
         '  vtrial validate validation/<suite> --engine reference --json > reference.json',
         '  vtrial validate validation/<suite> --html validation.html',
+        '  vtrial validate validation/<suite> --model models/mine',
       ].join('\n'),
     )
-    .action(async (folder: string, opts: { engine?: Engine; json?: boolean; html?: string; workers?: number }) => {
+    .action(async (folder: string, opts: { engine?: Engine; json?: boolean; html?: string; workers?: number; model?: string }) => {
       const engine = opts.engine ?? 'model';
+      const model = opts.model ? resolve(opts.model) : undefined;
       const thresholds = await loadThresholds(join(folder, THRESHOLDS_FILE));
       // one warm pool for every trial of the folder (threads and simulator load once)
       const report = await withPool({ workers: opts.workers }, (pool) =>
         runValidation(folder, {
           engine,
           workers: pool.threads,
-          runner: (spec, o) => runTrialWith(pool, spec, { engine: o.engine }),
+          runner: (spec, o) => runTrialWith(pool, model ? { ...spec, model } : spec, { engine: o.engine }),
           progress: (e) => {
             if (e.done) process.stderr.write(`[${e.index + 1}/${e.total}] ${e.id}${e.failure ? ': ' + e.failure : ''}${e.wallMs !== undefined ? ` (${(e.wallMs / 1000).toFixed(1)} s)` : ''}\n`);
           },
@@ -58,8 +61,9 @@ export function register(program: Command): void {
       const floors = thresholds?.[engine];
       const failures = checkFloors(report.summary, floors);
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ ...report, floors: floors ?? null, floor_failures: failures }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ ...report, model: engine === 'model' ? (model ?? null) : null, floors: floors ?? null, floor_failures: failures }, null, 2) + '\n');
       } else {
+        if (engine === 'model' && model) process.stdout.write(`Model checkpoint: ${model}\n`);
         process.stdout.write(formatValidationText(report));
         process.stdout.write('\n');
         if (!floors) process.stdout.write(`No floors for the ${engine} engine in ${join(folder, THRESHOLDS_FILE)}: the run is reported, not gated.\n`);
