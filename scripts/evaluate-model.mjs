@@ -2,7 +2,7 @@
 // Measure a twin-model checkpoint against the reference world (synthetic land, where the
 // reference is ground truth). Usage:
 //   node scripts/evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE.json] [--twins N]
-//     [--only forecast,rollout,effects,individual]
+//     [--only forecast,rollout,effects,drugs,individual]
 // HELDOUT_COHORT: a cohort file from `vtrial cohort` with a seed never used for training.
 // Writes JSON with: one-step forecast error vs the noise floor and calibration per variable;
 // multi-step (rollout) interval coverage; intervention effects model vs reference for each
@@ -25,8 +25,8 @@ const [ckDir, heldFile] = args.filter((a, i) => !a.startsWith('--') && !(args[i 
 const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
 const outFile = opt('--out', `${ckDir}/evaluation.json`);
 const nTwins = Number(opt('--twins', '2000'));
-// --only forecast,rollout,effects,individual: run some sections (default all)
-const only = opt('--only', 'forecast,rollout,effects,individual').split(',');
+// --only forecast,rollout,effects,drugs,individual: run some sections (default all)
+const only = opt('--only', 'forecast,rollout,effects,drugs,individual').split(',');
 const want = (k) => only.includes(k);
 if (!ckDir || !heldFile) { console.error('usage: evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE] [--twins N]'); process.exit(2); }
 
@@ -133,6 +133,31 @@ for (const [label, iv, primary] of want('effects') ? KIND_ARMS : []) {
   result.interventionEffects.push({ label, kind: iv.kind, primary, outcomes: rows });
   const p = rows[primary];
   log(`${label}: ${primary} reference ${p?.reference.toFixed(2)} model ${p?.model.toFixed(2)} ${p?.within ? 'OK' : 'MISS'}`);
+}
+
+// ---- 3b. every drug of the formulary at its middle marketed dose, on its class's outcome ----
+if (want('drugs')) {
+  const { DRUGS } = await import('../dist/population/interventions.js');
+  const OUT = { statin: 'ldl_c', ezetimibe: 'ldl_c', pcsk9_antibody: 'ldl_c', sirna_pcsk9: 'ldl_c', bempedoic_acid: 'ldl_c', omega3: 'triglycerides', biguanide: 'hba1c', glp1: 'body_weight', glp1_gip: 'body_weight', sglt2: 'hba1c' };
+  const n = Math.min(nTwins, 1000);
+  const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
+  const sched = { ...schedule, visits: schedule.visits.map((v, i) => ({ ...v, variables: i === 0 ? v.variables : [...new Set([...v.variables, 'triglycerides'])].filter((x) => allVars.includes(x)) })) };
+  const rc = await ref.simulate(sub, control, sched, ctx);
+  const mc = await sim.simulate(sub, control, sched, ctx);
+  result.drugEffects = [];
+  for (const d of DRUGS) {
+    const outcome = OUT[d.class] ?? 'sbp';
+    const dose = d.doses[Math.floor((d.doses.length - 1) / 2)];
+    const arm = { id: 'treat', label: d.name, role: 'experimental', interventions: [{ ...base, kind: 'drug', drug: d.name, dose, frequency: d.frequency }] };
+    let mt;
+    try { mt = await sim.simulate(sub, arm, sched, ctx); } catch (e) { result.drugEffects.push({ drug: d.name, dose, outcome, error: e.message.split('\n')[0] }); continue; }
+    const rt = await ref.simulate(sub, arm, sched, ctx);
+    const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+    const r = mean(change(rt, outcome).map((x, i) => x - change(rc, outcome)[i]));
+    const m = mean(change(mt, outcome).map((x, i) => x - change(mc, outcome)[i]));
+    result.drugEffects.push({ drug: d.name, class: d.class, dose, unit: d.unit, outcome, reference: r, model: m, ratio: Math.abs(r) > 1e-9 ? m / r : null });
+    log(`drug ${d.name} ${dose}: ${outcome} reference ${r.toFixed(2)} model ${m.toFixed(2)}`);
+  }
 }
 
 // ---- 4. individual effects: personalised nutrition, predicted vs realised 6-month change ----

@@ -43,6 +43,15 @@ if (e.interventionEffects?.length) {
   out.push('', `Primary outcomes within tolerance: ${ok}/${n}.`);
   out.push(`All arm x outcome pairs (${pairs}): within tolerance ${within}, direction agrees (or reference effect not distinguishable from 0) ${sign}.`, '');
 }
+if (e.drugEffects?.length) {
+  out.push('### Every drug of the formulary, model vs reference', '');
+  out.push('1,000 of the same twins, the drug at its middle marketed dose vs no intervention, 6-month change in its class\'s main outcome (same schedule and adherence as above).', '');
+  out.push('| drug | dose | outcome | reference | model | model / reference |', '|---|---|---|---|---|---|');
+  for (const x of e.drugEffects) out.push(x.error ? `| ${x.drug} | ${x.dose} | ${x.outcome} | | error: ${x.error} | |` : `| ${x.drug} | ${x.dose} ${x.unit ?? ''} | ${x.outcome} | ${f(x.reference)} | ${f(x.model)} | ${x.ratio === null ? 'n/a' : f(x.ratio)} |`);
+  const rs = e.drugEffects.filter((x) => x.ratio !== null && x.ratio !== undefined && Math.abs(x.reference) > 0.05).map((x) => x.ratio).sort((a, b) => a - b);
+  if (rs.length) out.push('', `Median model/reference ratio ${f(rs[Math.floor(rs.length / 2)])} (range ${f(rs[0])} to ${f(rs[rs.length - 1])}, ${rs.length} drugs with a reference effect above 0.05).`);
+  out.push('');
+}
 if (e.individualEffects) {
   out.push('### Individual 6-month change, personalised-nutrition arm', '');
   out.push('| outcome | n | Pearson r | noise ceiling | SD of realised change |', '|---|---|---|---|---|');
