@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Markdown tables for docs/model-card.md from a checkpoint's evaluation.json (written by
 // scripts/evaluate-model.mjs), so the card's figures are regenerated, never typed by hand.
-//   node scripts/model-card-tables.mjs models/default/evaluation.json > /tmp/tables.md
+//   node scripts/model-card-tables.mjs models/default/evaluation.json > tables.md
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2];
