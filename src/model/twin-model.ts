@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng.js';
 import { cholesky } from './copula.js';
 import { loadCheckpoint, type Manifest } from './checkpoint.js';
-import { featureLayout, writeTokenOwn, writeTokenShared, type ExposureTimeline, type TokenizerSpec } from './tokenizer.js';
+import { denormalise, featureLayout, writeTokenOwn, writeTokenShared, type ExposureTimeline, type TokenizerSpec } from './tokenizer.js';
 import { forward, forwardStepSplit, KVCache, disposeParams, MIN_SD, type ModelConfig, type Params } from './transformer.js';
 
 /** Mixture parameters for a set of predictions: arrays of length n * V * K. */
@@ -93,8 +93,6 @@ export class TwinModel {
   private readonly chol: Float64Array | undefined;
   /** Per-variable spread multiplier for rollout draws (1 = the mixture as predicted); see rollout-scale.ts. */
   private rolloutScale: Float64Array;
-  /** denormalise() per measured variable as arrays: transform (0 identity, 1 log, 2 logit100), mean, sd, plausible range. */
-  private readonly denorm: { kind: Uint8Array; mean: Float64Array; sd: Float64Array; lo: Float64Array; hi: Float64Array };
 
   constructor(readonly manifest: Manifest, readonly params: Params, readonly hash: string, readonly dir = '') {
     this.config = manifest.config;
@@ -111,12 +109,6 @@ export class TwinModel {
       this.chol = cholesky(cop.correlation, ids.length);
       if (!this.chol) throw new Error(`checkpoint ${dir}: copula correlation is not positive definite`);
     }
-    const ms = this.tokenizer.measured;
-    this.denorm = {
-      kind: Uint8Array.from(ms, (m) => ({ identity: 0, log: 1, logit100: 2 })[m.transform]),
-      mean: Float64Array.from(ms, (m) => m.mean), sd: Float64Array.from(ms, (m) => m.sd),
-      lo: Float64Array.from(ms, (m) => m.plausible[0]), hi: Float64Array.from(ms, (m) => m.plausible[1]),
-    };
     this.rolloutScale = new Float64Array(this.tokenizer.measured.length).fill(1);
     const rs = manifest.rolloutScale;
     if (rs) {
@@ -286,7 +278,7 @@ export class TwinModel {
     const fed = req.measured?.[visit] ?? null;
     const u = new Float64Array(V), eps = new Float64Array(V), z = new Float64Array(V), e = new Float64Array(K);
     const L = this.chol;
-    const { kind, mean, sd: vsd, lo, hi } = this.denorm;
+    const measured = this.tokenizer.measured;
     const scale = this.rolloutScale;
     const fround = Math.fround;
     for (let i = 0; i < n; i++) {
@@ -317,10 +309,7 @@ export class TwinModel {
         }
         const r = raw[o + 2 * K + k]!;
         const sd = fround((r > 20 ? r : Math.log1p(Math.exp(r))) + MIN_SD);
-        // denormalise(spec.measured[v], mu + sd z), inlined
-        const y = (raw[o + K + k]! + sd * (z[v]! * scale[v]!)) * vsd[v]! + mean[v]!;
-        const t = kind[v]!;
-        const val = Math.min(Math.max(t === 0 ? y : t === 1 ? Math.exp(y) : 100 / (1 + Math.exp(-y)), lo[v]!), hi[v]!);
+        const val = denormalise(measured[v]!, raw[o + K + k]! + sd * (z[v]! * scale[v]!));
         row[v] = fed === null || fed[v] ? val : NaN;
         out[v]![i * nv + visit] = val;
       }
