@@ -376,9 +376,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   copyInto(params, best);
   const finalVal = evaluateLoss(params, c, val);
   const base = buildManifest(finalVal);
-  const withCopula: Manifest = { ...base, copula: fitCopula(new TwinModel(base, params, ''), val) };
-  emit({ phase: 'calibrate', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, lr: 0, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: NaN, message: 'fitting rollout spread on validation participants' });
-  const manifest: Manifest = { ...withCopula, rolloutScale: fitRolloutScale(new TwinModel(withCopula, params, ''), valH) };
+  emit({ phase: 'calibrate', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, lr: 0, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: NaN, message: 'fitting the within-visit copula and rollout spread on validation participants' });
+  const manifest = calibrated(base, params, val, valH);
   await saveWeights(opts.outDir, params);
   await saveManifest(opts.outDir, manifest);
   await saveTrainState(opts.outDir, { step, epoch, bestValLoss: bestVal, badEpochs, elapsedSeconds: elapsed(), history }, mAdam, vAdam, best);
@@ -441,14 +440,20 @@ export async function recalibrate(dir: string, cohortFile: string): Promise<{ co
   const val = cohort.subjects.filter((subj) => isValidationSubject(subj.id, s.seed, s.valFraction)).map((subj) => subjectHistory(ck.manifest.tokenizer, subj));
   if (val.length === 0) throw new InputError(`${cohortFile}: no validation participants for checkpoint ${dir}`, ['  pass the cohort file the checkpoint was trained on']);
   const set = encodeHistories(ck.manifest.tokenizer, val, ck.manifest.config.blockSize);
-  const { rolloutScale: _old, ...rest } = ck.manifest;
-  const m0 = new TwinModel(rest, ck.params, ck.hash, dir);
-  const copula = fitCopula(m0, set);
-  const withCopula: Manifest = { ...rest, copula };
-  const rolloutScale = fitRolloutScale(new TwinModel(withCopula, ck.params, ck.hash, dir), val);
-  const manifest: Manifest = { ...withCopula, rolloutScale };
+  const { copula: _c, rolloutScale: _r, ...rest } = ck.manifest;
+  const manifest = calibrated(rest, ck.params, set, val);
   await saveManifest(dir, manifest);
   await writeFile(join(dir, 'model-card.md'), writeModelCard(manifest));
-  m0.dispose();
-  return { copula, rolloutScale };
+  disposeParams(ck.params);
+  return { copula: manifest.copula, rolloutScale: manifest.rolloutScale! };
+}
+
+/**
+ * The sampling calibration of a trained model, on its validation participants: first the
+ * within-visit copula (from one-step residuals), then the rollout spread multipliers (from
+ * rollouts that already use that copula).
+ */
+function calibrated(base: Manifest, params: Params, valSet: EncodedSet, valHistories: readonly History[]): Manifest {
+  const withCopula: Manifest = { ...base, copula: fitCopula(new TwinModel(base, params, ''), valSet) };
+  return { ...withCopula, rolloutScale: fitRolloutScale(new TwinModel(withCopula, params, ''), valHistories) };
 }
