@@ -100,13 +100,19 @@ export function interventionCodes(iv: Intervention): { prefix: string; name: str
 export const ADHERENCE_EVENT_DAYS = 28;
 
 /**
- * Planned adherence of an intervention at day t: its adherence times the waning profile the
- * reference world applies (linear decline by `adherenceWaning` over the intervention's span
- * inside the trial; see armProfile in world/simulator.ts).
+ * Waning of an intervention at day t (1 at its start): a linear decline by `adherenceWaning`
+ * over the intervention's span inside the trial (at least a week). The reference world's exposure
+ * profile (armProfile in world/simulator.ts) and the planned adherence told to the twin model
+ * both use it.
  */
-export function plannedAdherence(iv: Intervention, t: number, durationDays: number): number {
+export function waningFactor(iv: Pick<Intervention, 'startDay' | 'stopDay' | 'adherenceWaning'>, t: number, durationDays: number): number {
   const span = Math.max(7, Math.min(iv.stopDay, durationDays) - iv.startDay);
-  return iv.adherence * Math.max(0, 1 - iv.adherenceWaning * Math.min(1, Math.max(0, t - iv.startDay) / span));
+  return Math.max(0, 1 - iv.adherenceWaning * Math.min(1, Math.max(0, t - iv.startDay) / span));
+}
+
+/** Planned adherence of an intervention at day t: its adherence times its waning factor. */
+export function plannedAdherence(iv: Intervention, t: number, durationDays: number): number {
+  return iv.adherence * waningFactor(iv, t, durationDays);
 }
 
 /**

@@ -28,6 +28,7 @@ import { creatinineFromEgfr, egfrCkdEpi2021, hoursAbove, MARGINALS, timeInRange,
 import { measureIndexed } from '../noise.js';
 import { byAge } from '../stats.js';
 import { CH, DASH_SODIUM_FACTOR, NCH, RESIDUAL_TAU_DAYS, combineLifestyleBp, interventionEffect, type TwinContext } from './effects.js';
+import { waningFactor } from '../exposures.js';
 
 // Hall model constants (Hall KD et al. Lancet 2011;378:826-37 doi:10.1016/S0140-6736(11)60812-X,
 // web appendix; values as in the INSP-RH/bw implementation, docs/sources/physiology.md C9.2).
@@ -109,16 +110,14 @@ export function armProfile(arm: ArmSpec, durationDays: number, nWeeks: number): 
     for (let w = 1; w <= nWeeks; w++) {
       const t = (w - 0.5) * 7;
       if (t < iv.startDay || t >= iv.stopDay) continue;
-      const span = Math.max(7, Math.min(iv.stopDay, durationDays) - iv.startDay);
-      p[w] = Math.max(0, 1 - iv.adherenceWaning * Math.min(1, (t - iv.startDay) / span));
+      p[w] = waningFactor(iv, t, durationDays);
     }
     return p;
   });
   const res = arm.interventions.map((iv) => {
     const r = new Float64Array(nWeeks + 1);
     if ((iv.kind !== 'diet' && iv.kind !== 'weight_loss') || !(iv.stopDay > iv.startDay) || iv.stopDay >= durationDays) return r;
-    const span = Math.max(7, Math.min(iv.stopDay, durationDays) - iv.startDay);
-    const atStop = Math.max(0, 1 - iv.adherenceWaning * Math.min(1, (iv.stopDay - iv.startDay) / span));
+    const atStop = waningFactor(iv, iv.stopDay, durationDays);
     for (let w = 1; w <= nWeeks; w++) {
       const t = (w - 0.5) * 7;
       if (t >= iv.stopDay) r[w] = atStop * Math.exp(-(t - iv.stopDay) / RESIDUAL_TAU_DAYS);
