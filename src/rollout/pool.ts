@@ -113,9 +113,20 @@ class PoolRunner implements RunPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Terminating a thread while it is still loading its module aborts the whole process on
+    // Node 20 ("FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal" in loadESMFromCJS). Threads
+    // start loading when the pool opens and again whenever an aborted task's thread is replaced
+    // (an interrupted run), so wait until every thread answers a no-op (bounded) before destroying.
+    const settled = Promise.all(Array.from({ length: this.threads }, () => this.pool.run({ kind: 'ping' }).catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise<void>((res) => { timer = setTimeout(res, CLOSE_WAIT_MS); })]);
+    clearTimeout(timer);
     await this.pool.destroy();
   }
 }
+
+/** Longest wait in close() for starting threads to finish loading before they are destroyed. */
+const CLOSE_WAIT_MS = 10_000;
 
 /** A runner for the given worker count (1 = the main thread, no pool). */
 export function createRunner(workers: number): RunPool {
