@@ -6,7 +6,14 @@
 // beta-glucan, nuts, olive oil, salt substitute, potassium, sodium change, total diet
 // replacement, cholesterol/eggs, weight-loss kg targets, sleep hour targets, placebos), so the
 // model sees every code a trial file can produce. Usage:
-//   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv [--trial-like]
+//   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv [--trial-like] [--enriched]
+// --enriched: participants come from the populations trials recruit (general adults, raised
+// blood pressure, raised LDL, type 2 diabetes, obesity, overweight, raised triglycerides; drawn
+// with the trial sampler's eligibility, on screening values), and 65% of episodes give the
+// interventions trialled in that population (BP drugs and salt/DASH/potassium in hypertension,
+// lipid drugs and sterols/fibre/fat quality in raised LDL, glucose drugs and diets in diabetes,
+// weight-loss drugs and programmes in obesity); 12% get no intervention (the untreated course of
+// the same populations). The strata are generic indications, not any benchmark trial.
 // Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
 // written with different seeds can be concatenated into one cohort.
 import { createWriteStream } from 'node:fs';
@@ -16,12 +23,14 @@ import { drawBaseline, NVAR } from '../dist/population/baseline.js';
 import { armExposureEvents } from '../dist/population/exposures.js';
 import { simulateReference } from '../dist/population/world/index.js';
 import { DRUGS, DIET_PATTERNS, EXERCISE_TYPES, SUPPLEMENTS } from '../dist/population/interventions.js';
+import { drawSynthetic } from '../dist/population/draw.js';
 
 const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 101), process.argv[5] ?? 'supplement.csv'];
 // --trial-like: exposures start at the baseline visit (as in a trial) in 70% of episodes, and
 // the first months are visited densely; trials ask the model exactly this question
 if (!(N >= 1 && N <= 100_000)) { process.stderr.write('N must be 1-100000\n'); process.exit(2); }
 const TRIAL_LIKE = process.argv.includes('--trial-like');
+const ENRICHED = process.argv.includes('--enriched');
 const PANELS = [
   ['sbp', 'dbp', 'resting_hr'], ['body_weight', 'bmi', 'waist', 'body_fat_pct'], ['total_cholesterol', 'ldl_c', 'hdl_c', 'triglycerides'],
   ['fasting_glucose', 'hba1c', 'fasting_insulin'], ['crp', 'alt', 'creatinine', 'egfr'], ['cgm_mean_glucose', 'cgm_tir', 'cgm_cv', 'cgm_time_above_140', 'ppgr'],
@@ -68,6 +77,67 @@ function intervention(r) {
   return { kind: 'placebo', mimics: pick(r, ['drug', 'pill', 'supplement', 'weekly injection', 'margarine', 'cereal', 'capsule']) };
 }
 
+const drugOf = (r, classes) => { const ds = DRUGS.filter((d) => classes.includes(d.class)); const d = pick(r, ds); return { kind: 'drug', drug: d.name, dose: pick(r, d.doses), frequency: d.frequency }; };
+const aerobic = (r) => ({ kind: 'exercise', type: pick(r, EXERCISE_TYPES), minutesPerWeek: pick(r, [90, 150, 210, 300]), intensity: pick(r, ['moderate', 'vigorous']) });
+const weightProgramme = (r) => ({ kind: 'weight_loss', targetPct: pick(r, [5, 7, 10]), support: pick(r, ['moderate', 'intensive']) });
+const energyCut = (r) => ({ kind: 'diet', energyChangeKcal: -pick(r, [300, 500, 750]) });
+// indication strata: [name, share, eligibility rules, interventions trialled there]
+const STRATA = [
+  ['general', 0.22, [], null],
+  ['raised_bp', 0.18, [{ variable: 'sbp', min: 130, max: 180 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.55) return drugOf(r, ['ccb', 'thiazide', 'arb', 'ace_inhibitor', 'beta_blocker', 'mra']);
+    if (k < 0.65) return { kind: 'diet', pattern: 'dash', ...(r.uniform() < 0.5 ? { sodiumMg: pick(r, [1500, 2300]) } : {}) };
+    if (k < 0.75) return { kind: 'diet', sodiumChangeMg: -u(r, 800, 2500) };
+    if (k < 0.82) return r.uniform() < 0.5 ? { kind: 'diet', saltSubstituteKclPct: pick(r, [25, 50, 75]) } : { kind: 'supplement', supplement: 'potassium', dose: pick(r, [1000, 2000, 3000]) };
+    if (k < 0.92) return aerobic(r);
+    return weightProgramme(r);
+  }],
+  ['raised_ldl', 0.16, [{ variable: 'ldl_c', min: 130, max: 250 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.55) return drugOf(r, ['statin', 'ezetimibe', 'pcsk9_antibody', 'sirna_pcsk9', 'bempedoic_acid']);
+    if (k < 0.7) { const s = pick(r, ['plant_sterols', 'plant_stanols', 'plant_stanol_ester', 'psyllium', 'oat_beta_glucan']); const def = SUPPLEMENTS.find((x) => x.name === s); return { kind: 'supplement', supplement: s, dose: +(def.range[0] + (def.range[1] - def.range[0]) * (0.1 + 0.4 * r.uniform())).toPrecision(2) }; }
+    if (k < 0.9) return diet(r);
+    return { kind: 'diet', pattern: pick(r, DIET_PATTERNS) };
+  }],
+  ['type2_diabetes', 0.16, [{ variable: 'diabetes', equals: 1 }, { variable: 'hba1c', min: 6.5, max: 10.5 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.6) return drugOf(r, ['biguanide', 'glp1', 'glp1_gip', 'sglt2']);
+    if (k < 0.7) return { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) };
+    if (k < 0.78) return { kind: 'diet', totalDietReplacementKcal: u(r, 800, 1300) };
+    if (k < 0.88) return aerobic(r);
+    return r.uniform() < 0.5 ? weightProgramme(r) : energyCut(r);
+  }],
+  ['obesity', 0.14, [{ variable: 'bmi', min: 30, max: 45 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.4) return drugOf(r, ['glp1', 'glp1_gip']);
+    if (k < 0.6) return weightProgramme(r);
+    if (k < 0.72) return energyCut(r);
+    if (k < 0.8) return { kind: 'diet', fasting: { regimen: pick(r, ['time_restricted', 'alternate_day', 'five_two']), windowHours: 8 } };
+    if (k < 0.9) return r.uniform() < 0.5 ? { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) } : { kind: 'diet', fatPct: u(r, 18, 30), carbPct: u(r, 50, 60) };
+    return aerobic(r);
+  }],
+  ['overweight', 0.08, [{ variable: 'bmi', min: 25, max: 35 }], null],
+  ['raised_tg', 0.06, [{ variable: 'triglycerides', min: 150, max: 500 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.5) return drugOf(r, ['omega3', 'statin']);
+    if (k < 0.75) return { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) };
+    return r.uniform() < 0.5 ? weightProgramme(r) : { kind: 'diet', pattern: 'mediterranean' };
+  }],
+];
+// the stratum of each participant index and its true baseline, drawn stratum by stratum
+const strataOf = new Uint8Array(N);
+const enrichedRows = [];
+if (ENRICHED) {
+  let at = 0;
+  STRATA.forEach(([, share, rules], k) => {
+    const n = k === STRATA.length - 1 ? N - at : Math.round(N * share);
+    if (n <= 0) return;
+    const d = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: rules, eligibilityGroups: [], baseline: [] }, SEED * 101 + k);
+    for (let i = 0; i < n; i++) { strataOf[at + i] = k; enrichedRows.push(Float64Array.from(VARIABLES, (v) => d.batch.columns[v.id][i])); }
+    at += n;
+  });
+}
 const days = Math.round(YEARS * 365.25);
 const idx = Object.fromEntries(VARIABLES.map((v, j) => [v.id, j]));
 const truth = new Float64Array(NVAR);
@@ -78,15 +148,18 @@ const P_EXP = hashString('model-supplement-exposure'), P_VIS = hashString('model
 for (let s = 0; s < N; s++) {
   // subject index offset keeps these participants distinct from `vtrial cohort`'s for the same seed
   const sid = 1_000_000 + (SEED % 10_000) * 100_000 + s;
-  drawBaseline(SEED, sid, {}, truth);
+  if (ENRICHED) truth.set(enrichedRows[s]);
+  else drawBaseline(SEED, sid, {}, truth);
   const r = new Rng(SEED, sid, P_EXP);
   const ivs = [];
-  const nEp = TRIAL_LIKE ? 1 + r.int(2) : 2 + r.int(2);
+  const matched = ENRICHED ? STRATA[strataOf[s]][3] : null;
+  const nEp = ENRICHED && r.uniform() < 0.12 ? 0 : TRIAL_LIKE ? 1 + r.int(2) : 2 + r.int(2);
   for (let e = 0; e < nEp; e++) {
     const start = TRIAL_LIKE && r.uniform() < 0.7 ? 0 : Math.round(r.uniform() * days * 0.8);
     const stop = r.uniform() < 0.5 ? days + 1 : Math.min(days + 1, start + 28 + Math.round(r.uniform() * days * 0.6));
     const full = r.uniform() < 0.3;
-    ivs.push({ ...intervention(r), startDay: start, stopDay: stop, adherence: full ? 1 : 0.5 + 0.5 * r.uniform(), adherenceWaning: full ? 0 : 0.5 * r.uniform() });
+    const iv = matched && r.uniform() < 0.65 ? matched(r) : intervention(r);
+    ivs.push({ ...iv, startDay: start, stopDay: stop, adherence: full ? 1 : 0.5 + 0.5 * r.uniform(), adherenceWaning: full ? 0 : 0.5 * r.uniform() });
   }
   const vr = new Rng(SEED, sid, P_VIS);
   const visits = [];

@@ -228,6 +228,21 @@ describe('reference world: energy compensation and the fixes from the benchmark 
     expect(sema[2]).toBeLessThan(-10);
   });
 
+  it('an incretin drug on top of a diet adds less than alone (STEP 1 vs STEP 3), not more', () => {
+    const sema = { kind: 'drug', drug: 'semaglutide', dose: 2.4, frequency: 'weekly' } as Partial<Intervention>;
+    const diet = { kind: 'diet', energyChangeKcal: -500 } as Partial<Intervention>;
+    const alone = net(obese, [sema], 'body_weight', [0, 15], true)[1];
+    const dietOnly = net(obese, [diet], 'body_weight', [0, 15], true)[1];
+    const both = net(obese, [sema, diet], 'body_weight', [0, 15], true)[1];
+    expect(dietOnly).toBeLessThan(-2);
+    // the drug's increment over the diet is smaller than its effect alone, and still large
+    expect(both - dietOnly).toBeGreaterThan(alone);
+    expect(both - dietOnly).toBeLessThan(0.6 * alone);
+    // a formula-only diet keeps switching the feedback off on its own
+    const tdr = net(obese, [{ kind: 'diet', totalDietReplacementKcal: 900, stopDay: 84 } as Partial<Intervention>], 'body_weight', [0, 3], true)[1];
+    expect(tdr).toBeLessThan(-8);
+  });
+
   it('SGLT2 glucosuria is mostly compensated by intake; HbA1c effect near the meta-analysis size', () => {
     const t2d = drawSynthetic(pop(600, [{ variable: 'hba1c', min: 7, max: 9.5 }, { variable: 'diabetes', equals: 1 }]), 32).batch;
     const empa = { kind: 'drug', drug: 'empagliflozin', dose: 10, frequency: 'daily' } as Partial<Intervention>;

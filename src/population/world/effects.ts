@@ -471,11 +471,16 @@ const INCRETIN: Record<string, [number, number, number]> = {
  * Placebo-subtracted weight fraction -> persistent intake reduction (fraction of baseline intake).
  * The drug's appetite suppression is constant; the appetite feedback (INCRETIN_FEEDBACK_ATTEN of
  * it switched off at full drug effect) and the Hall expenditure adaptation bring weight to a
- * plateau. Derived by the documented method: run the model at full adherence in a STEP 1-like
- * population (BMI 30-45, no diabetes) and choose the factor that gives the semaglutide 2.4 mg
- * anchor (-12.4% vs no drug at 68 weeks). In-sample for STEP 1.
+ * plateau. Derived by running the model in the anchors' own design (scripts/derive-incretin-factor.mjs):
+ * BMI 30-45 without diabetes, lifestyle counselling in both arms (-500 kcal/day, 150 min/week),
+ * dose escalation every 4 weeks, the default drug adherence 0.9; 3.0 gives semaglutide 2.4 mg
+ * -12.5% (anchor -12.4) and tirzepatide 5/10/15 mg -12.2/-16.1/-18.0% (anchors -11.9/-16.4/-17.8)
+ * vs lifestyle alone. Was 2.5, derived at full adherence without the background lifestyle; once
+ * the feedback attenuation was limited to the drug's own share of the intake cut
+ * (feedbackAttenuation in simulator.ts), that derivation left STEP 1 at -10.4 in its own design.
+ * In-sample for STEP 1 and SURMOUNT-1.
  */
-export const INCRETIN_INTAKE_FACTOR = 2.5;
+export const INCRETIN_INTAKE_FACTOR = 3.0;
 /**
  * Incretin drugs weaken the appetite feedback: fitting the Hall model to mean weight curves needed
  * a much weaker feedback for semaglutide 2.4 mg and tirzepatide 10 mg than for calorie restriction,

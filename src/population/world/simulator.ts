@@ -103,6 +103,34 @@ export interface ArmProfile {
   readonly adherence: Float64Array;
 }
 
+/**
+ * Share of the appetite feedback switched off this week. An intervention that weakens the feedback
+ * (incretin drugs, a formula-only diet: CH.fbAtten) weakens it for the part of the intake cut it
+ * supplies, not for cuts from other interventions taken alongside: each attenuation is weighted
+ * by its intervention's share of the arm's total intake cut (modelling choice). Without the
+ * weighting a drug's feedback attenuation also amplified a diet taken with it, so semaglutide
+ * 2.4 mg added to a -500 kcal/day diet and 150 min/week of activity (both arms) lowered weight
+ * 17.3% more than the diet alone against 12.5% without the diet; the trials show the opposite
+ * (less than additive): semaglutide 2.4 mg vs placebo -12.4 percentage points with
+ * low-intensity lifestyle counselling (STEP 1, Wilding JPH et al. NEJM 2021;384:989-1002
+ * doi:10.1056/NEJMoa2032183) and -10.3 (95% CI -12.0 to -8.6) with intensive behavioural therapy
+ * and an 8-week low-calorie diet (STEP 3, Wadden TA et al. JAMA 2021;325:1403-13
+ * doi:10.1001/jama.2021.1831, PMID 33625476). A single intervention is unchanged: its weight is 1.
+ * `fallback` (the summed channel) applies when no intervention cuts intake this week.
+ */
+export function feedbackAttenuation(K: number, adh: ArrayLike<number>, g: readonly ArrayLike<number>[], w: number, eK: ArrayLike<number>, attK: ArrayLike<number>, fallback: number): number {
+  let cut = 0;
+  let att = 0;
+  for (let k = 0; k < K; k++) {
+    const s = adh[k] * g[k][w];
+    if (s === 0 || eK[k] >= 0) continue;
+    const c = -s * eK[k];
+    cut += c;
+    att += s * attK[k] * c;
+  }
+  return cut > 0 ? att / cut : fallback;
+}
+
 /** Weekly intended-exposure profile of each intervention of an arm (start, stop, waning). */
 export function armProfile(arm: ArmSpec, durationDays: number, nWeeks: number): ArmProfile {
   const g = arm.interventions.map((iv) => {
@@ -179,6 +207,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
   const adh = new Float64Array(K);
   /** Per intervention: its intake change at full adherence, kcal/day (for the residual after a stop). */
   const eK = new Float64Array(K);
+  const attK = new Float64Array(K);
   const hasRes = prof.res.map((r) => r.some((x) => x > 0));
   const bpParts = new Float64Array(5);
   const dParts = new Float64Array(5);
@@ -235,6 +264,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       chIdx[k] = Int32Array.from(e.keys());
       chVal[k] = Float64Array.from(e.values());
       eK[k] = (e.get(CH.eiAbs) ?? 0) + (e.get(CH.eiFrac) ?? 0) * ei0;
+      attK[k] = e.get(CH.fbAtten) ?? 0;
       for (const c of e.keys()) used[c] = 1;
       adh[k] = clamp(prof.adherence[k] + 0.15 * adhZ + 0.1 * adhExtra[k], 0, 1);
     }
@@ -308,7 +338,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       // the weight the interventions removed, not on within-person noise
       const bgEI = arEI + ENERGY_GAP + (quit ? 150 : 0);
       bgW += (7 * (bgEI - BG_KCAL_PER_KG * bgW)) / BG_RHO;
-      const fbK = APPETITE_FEEDBACK * (1 - clamp(ch[CH.fbAtten], 0, 1));
+      const fbK = APPETITE_FEEDBACK * (1 - clamp(feedbackAttenuation(K, adh, prof.g, w, eK, attK, ch[CH.fbAtten]), 0, 1));
       const lossVsBg = Math.max(0, bw0 + bgW - (F + L));
       fbNow = fbK * lossVsBg;
       // residual behaviour change after a diet/programme stopped (RESIDUAL_TAU_DAYS); it can at most
