@@ -7,6 +7,7 @@
 import type { Trajectories } from '../core/simulator.js';
 import type { EndpointSpec, ScheduleSpec, Threshold } from '../trial-dsl/spec.js';
 import { variableValues } from './variable_values.js';
+import { applyBpSetting } from './bp_setting.js';
 
 export { TrajectoryAccumulator, type TrajectoryCell } from './trajectory_accumulator.js';
 
@@ -70,8 +71,9 @@ export function computeEndpoint(ep: EndpointSpec, traj: Trajectories, schedule: 
   if (schedule.visits.length && schedule.visits[0].day !== visitDays[0]) {
     throw new Error(`${what}: trajectories start at day ${visitDays[0]} but the schedule starts at day ${schedule.visits[0].day}`);
   }
-  const values = variableValues(traj, ep.variable);
   const baselineVisit = visitIndex(visitDays, 0, `${what} baseline`);
+  const clinic = variableValues(traj, ep.variable);
+  const values = ep.setting && ep.setting !== 'clinic' ? applyBpSetting(clinic, nVisits, baselineVisit, ep.setting, ep.variable) : clinic;
   const y = new Float64Array(n);
   const base = new Float64Array(n);
   for (let t = 0; t < n; t++) base[t] = values[t * nVisits + baselineVisit];

@@ -19,6 +19,7 @@ import type {
   AnalysisKind, ArmSpec, BaselineTarget, EligibilityCondition, EligibilityGroup, EligibilityRule, EndpointSpec, FlagRule, Intervention, Measure, PublishedSpec,
   RangeRule, ScheduleSpec, SexRule, Threshold, TrialSpec, VisitSpec,
 } from './spec.js';
+import { BP_SETTING_VARIABLES } from './spec.js';
 import { didYouMean } from './suggest.js';
 import { dayLabel, parseDailyDose, parseDose, parseDuration } from './units.js';
 
@@ -300,9 +301,14 @@ export function checkAndNormalise(parsed: ParsedTrial): { spec?: TrialSpec; diag
     });
     const fromDay = e.from !== undefined ? c.duration(e.from, [...at, 'from'], 0) : undefined;
     if (fromDay !== undefined && measure !== 'mean_over_visits') c.warn([...at, 'from'], 'unused', "'from' is used only by measure mean_over_visits");
+    const setting = e.setting as EndpointSpec['setting'] | undefined;
+    if (setting && setting !== 'clinic' && variableId && !(BP_SETTING_VARIABLES as readonly string[]).includes(variableId)) {
+      c.error([...at, 'setting'], 'setting', `a measurement setting applies to blood pressure endpoints, not to '${variableId}'`, { expected: `variable one of ${BP_SETTING_VARIABLES.join(', ')}, or no setting` });
+    }
     endpoints.push({
       name, variable: variableId ?? String(e.variable), day: visitMatch ?? day, ...(fromDay !== undefined ? { fromDay } : {}),
       measure, ...(threshold ? { threshold } : {}), analysis, treatment, control, primary: e.primary === true, covariates,
+      ...(setting && setting !== 'clinic' ? { setting } : {}),
     });
   });
   if (endpoints.length && !endpoints.some((e) => e.primary)) {

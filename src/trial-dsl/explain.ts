@@ -91,7 +91,8 @@ function describeEndpoint(e: EndpointSpec): string {
     odds_ratio: 'odds ratio',
     hazard_ratio: 'Cox hazard ratio',
   }[e.analysis];
-  return `${e.primary ? '[primary] ' : ''}${e.name}: ${measure}; ${e.treatment} vs ${e.control}; ${analysis}`;
+  const setting = e.setting && e.setting !== 'clinic' ? ` (${e.setting === 'home' ? 'home' : '24-hour ambulatory'} measurement)` : '';
+  return `${e.primary ? '[primary] ' : ''}${e.name}: ${measure}${setting}; ${e.treatment} vs ${e.control}; ${analysis}`;
 }
 
 /** '68 weeks', '6 months', '10 days'. */

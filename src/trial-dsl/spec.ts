@@ -12,6 +12,8 @@ import type {
 export const DAYS_PER_WEEK = 7;
 export const DAYS_PER_MONTH = 30.4375; // 365.25 / 12
 export const DAYS_PER_YEAR = 365.25;
+/** Endpoint variables a blood-pressure measurement setting (EndpointSpec.setting) applies to. */
+export const BP_SETTING_VARIABLES = ['sbp', 'dbp', 'map'] as const;
 
 export type Engine = 'model' | 'reference';
 
@@ -250,6 +252,8 @@ export interface Threshold {
   readonly on: 'value' | 'change' | 'percent_change';
 }
 
+export type BpSetting = 'clinic' | 'home' | 'ambulatory_24h';
+
 export interface EndpointSpec {
   readonly name: string;
   /** Catalog variable or derived variable id. */
@@ -266,6 +270,12 @@ export interface EndpointSpec {
   readonly primary: boolean;
   /** Extra baseline covariates for ANCOVA (catalog ids). */
   readonly covariates: readonly string[];
+  /**
+   * Blood-pressure measurement setting (sbp, dbp, map only): clinic (default, what the engines
+   * simulate), home or ambulatory_24h, whose treatment-induced changes are smaller
+   * (src/analysis/bp_setting.ts).
+   */
+  readonly setting?: BpSetting;
 }
 
 export interface AnalysisSettings {

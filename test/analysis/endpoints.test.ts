@@ -26,6 +26,23 @@ describe('computeEndpoint', () => {
     expect(pct.y[1]).toBeCloseTo((100 * 15) / 120, 12);
   });
 
+  it('a home or 24-h ambulatory setting scales each twin BP change from its own baseline (Ishikawa 2008 ratios)', () => {
+    const home = computeEndpoint(endpoint({ name: 'h', measure: 'change', setting: 'home' }), tiny, SCHEDULE);
+    expect(home.y[0]).toBeCloseTo(-22 * (12.2 / 15.2), 12);
+    expect(Array.from(home.base)).toEqual([150, 120]); // the baseline visit is unchanged
+    const abpm = computeEndpoint(endpoint({ name: 'a', variable: 'dbp', measure: 'value', day: 28, setting: 'ambulatory_24h' }), tiny, SCHEDULE);
+    const r = (8.0 / 10.3) * (11.9 / 12.6);
+    expect(abpm.y[0]).toBeCloseTo(90 - 5 * r, 12);
+    expect(abpm.y[1]).toBeCloseTo(80 + 10 * r, 12);
+    // the mean over visits uses the scaled values; a dropped-out visit stays missing
+    const mean = computeEndpoint(endpoint({ name: 'm', measure: 'mean_over_visits', setting: 'home' }), tiny, SCHEDULE);
+    expect(mean.y[0]).toBeCloseTo(150 + (12.2 / 15.2) * (-10 - 22) / 2, 12);
+    expect(mean.y[1]).toBeCloseTo(120 + (12.2 / 15.2) * 15, 12);
+    // clinic is the simulated value itself
+    expect(computeEndpoint(endpoint({ name: 'c', measure: 'change', setting: 'clinic' }), tiny, SCHEDULE).y[0]).toBe(-22);
+    expect(() => computeEndpoint(endpoint({ name: 'x', variable: 'ldl_c', measure: 'change', setting: 'home' }), { ...tiny, values: { ...tiny.values, ldl_c: tiny.values.sbp } }, SCHEDULE)).toThrow(/blood pressure/);
+  });
+
   it('computes responders, events by a day and time to event from a threshold', () => {
     const below130 = { op: '<' as const, value: 130, on: 'value' as const };
     const responder = computeEndpoint(endpoint({ name: 'r', measure: 'responder', threshold: below130 }), tiny, SCHEDULE);

@@ -122,6 +122,20 @@ describe('errors', () => {
     expect(errs[0].message).toContain('week 8');
   });
 
+  it('takes a BP measurement setting on BP endpoints only, and rejects an unknown setting', () => {
+    const bp = minimal.replace('variables: [ldl_c]', 'variables: [ldl_c, sbp]').replace('{name: ldl, variable: ldl_c, compare: b vs a}', '{name: bp, variable: sbp, setting: ambulatory_24h, compare: b vs a}');
+    const ok = checkTrialText(bp, 'bp.yaml');
+    expect(errorsOf(bp)).toEqual([]);
+    expect(ok.spec?.endpoints[0].setting).toBe('ambulatory_24h');
+    const ldl = minimal.replace('{name: ldl, variable: ldl_c, compare: b vs a}', '{name: ldl, variable: ldl_c, setting: home, compare: b vs a}');
+    const errs = errorsOf(ldl);
+    expect(errs.map((d) => d.code)).toEqual(['setting']);
+    expect(errs[0].path).toBe('endpoints[0].setting');
+    expect(errs[0].line).toBeGreaterThan(0);
+    const typo = errorsOf(bp.replace('setting: ambulatory_24h', 'setting: ambulatory'));
+    expect(typo.some((d) => d.path === 'endpoints[0].setting')).toBe(true);
+  });
+
   it('rejects badly formed durations and doses with the expected form', () => {
     const errs = errorsOf(minimal.replace('duration: 8 weeks', 'duration: 8 weks').replace('dose: 20 mg', 'dose: 20'));
     expect(errs.map((d) => d.path).sort()).toEqual(['arms[1].interventions[0].dose', 'schedule.duration']);
