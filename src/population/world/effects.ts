@@ -431,7 +431,11 @@ const STATIN: Record<string, [number, number, number]> = {
  * -20% per halving; effects are smaller at lower pre-treatment BP (same source): scaled by
  * (SBP0 - 90)/64, clamped 0.3-1.5. Spironolactone 25-50 mg in resistant hypertension: home SBP
  * -8.7 mmHg vs placebo (Williams B et al. PATHWAY-2, Lancet 2015;386:2059-68
- * doi:10.1016/S0140-6736(15)00257-3; recalled, unverified).
+ * doi:10.1016/S0140-6736(15)00257-3; recalled, unverified; DBP 4.5 recalled, unverified). The
+ * world simulates clinic BP, so these home-BP figures are converted to clinic with the home/clinic
+ * ratio of drug-induced changes, 0.80 SBP / 0.78 DBP (Ishikawa J et al. Hypertension
+ * 2008;52:856-64 doi:10.1161/HYPERTENSIONAHA.108.115600): 10.8 / 5.8 (2026-11-29; was 8.7 / 4.5
+ * used as clinic values). PATHWAY-2 is in-sample for the benchmark comparison that mirrors it.
  */
 const BP_CLASS: Record<string, [number, number]> = {
   thiazide: [8.8, 4.4],
@@ -439,7 +443,7 @@ const BP_CLASS: Record<string, [number, number]> = {
   ace_inhibitor: [8.5, 4.7],
   arb: [10.3, 5.7],
   ccb: [8.8, 5.9],
-  mra: [8.7, 4.5],
+  mra: [10.8, 5.8],
 };
 /** Standard daily doses used for the dose scaling (usual maintenance doses, FDA labels). */
 const STD_DOSE: Record<string, number> = {
