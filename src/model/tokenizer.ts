@@ -13,7 +13,10 @@
  *   query  the NEXT visit's time and the exposures in force by then (drug and dose, diet
  *          components, exercise, sleep, behaviour) with how long each has been in force, the
  *          planned adherence (ADHERENCE//<code> events; 1 when a cohort has none) and whether
- *          each was already in force at this visit (so an onset between the two is explicit).
+ *          each was already in force at this visit (so an onset between the two is explicit);
+ *          from version 3, for an exposure that has stopped, the level it had (times the
+ *          adherence planned then) and the time since it stopped, so what happens after a diet
+ *          or a drug ends (slow regain, a drug effect washing out) can be learned.
  *
  * The transformer at token i outputs a predictive distribution for every variable at visit
  * i + 1: the query "variable v at time t under these exposures" is part of the token, so
@@ -67,9 +70,10 @@ export interface ExposureClass {
 export interface TokenizerSpec {
   /**
    * 1: three features per exposure and class (level, active, years on); 2: five (also planned
-   * adherence at the query time and whether in force at the current visit).
+   * adherence at the query time and whether in force at the current visit); 3: seven (also, once
+   * stopped, the former level times its planned adherence, and the years since the stop).
    */
-  readonly version: 1 | 2;
+  readonly version: 1 | 2 | 3;
   readonly measured: readonly MeasuredVar[];
   readonly statics: readonly StaticVar[];
   readonly exposures: readonly ExposureCode[];
@@ -193,8 +197,9 @@ export function featureLayout(spec: TokenizerSpec) {
   const time = 2 * P + 1;
   const o = { values: 0, mask: V, statics: 2 * V, time: 2 * V + S, qtime: 2 * V + S + time, qdt: 2 * V + S + 2 * time, hasQuery: 2 * V + S + 2 * time + 1, expo: 2 * V + S + 2 * time + 2 };
   // per exposure: level / scale, active (0/1), years on (capped) [, planned adherence, in force
-  // at the current visit (0/1) in version 2]; then per drug class the same
-  const F = spec.version === 2 ? 5 : 3;
+  // at the current visit (0/1) from version 2] [, former level x adherence, years off (capped)
+  // from version 3]; then per drug class the same
+  const F = spec.version === 3 ? 7 : spec.version === 2 ? 5 : 3;
   const classes = o.expo + F * E;
   const dim = classes + F * C;
   return { V, S, E, C, P, F, dim, offsets: { ...o, classes } };
@@ -330,7 +335,7 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
     const q = levels.length ? levels[Math.min(levels.length - 1, Math.floor(0.95 * levels.length))]! : 1;
     return { code, scale: q > 0 ? q : 1 };
   });
-  return { version: 2, measured, statics, exposures, classes: drugClasses(exposures), timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
+  return { version: 3, measured, statics, exposures, classes: drugClasses(exposures), timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
 }
 
 /** Pool DRUG//<name> exposures by formulary class; typical dose = the middle marketed dose. */
@@ -407,6 +412,25 @@ export function exposureAt(points: readonly ExposurePoint[] | undefined, day: nu
     if (p.active !== active || p.level !== level) { since = p.day; level = p.level; active = p.active; }
   }
   return active ? { level, active, yearsOn: (day - since) / 365.25 } : { level: 0, active: false, yearsOn: 0 };
+}
+
+/**
+ * An exposure that is not in force at `day` but was before: the level of its last episode, the day
+ * that episode stopped and the years since. Zeros (stopDay NaN) while in force or never started.
+ */
+export function formerExposureAt(points: readonly ExposurePoint[] | undefined, day: number): { level: number; stopDay: number; yearsOff: number } {
+  const none = { level: 0, stopDay: NaN, yearsOff: 0 };
+  if (!points) return none;
+  let level = 0;
+  let active = false;
+  let stopDay = NaN;
+  for (const p of points) {
+    if (p.day > day) break;
+    if (active && !p.active) stopDay = p.day;
+    if (p.active) level = p.level;
+    active = p.active;
+  }
+  return !active && level > 0 && Number.isFinite(stopDay) ? { level, stopDay, yearsOff: (day - stopDay) / 365.25 } : none;
 }
 
 /** Planned adherence at `day`: the latest point at or before it; 1 (as prescribed) when none. */
@@ -497,19 +521,14 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
   writeTime(out, off + o.qtime, nextDay, spec.timePeriods);
   out[off + o.qdt] = (nextDay - day) / 365.25;
   out[off + o.hasQuery] = 1;
-  const v2 = L.F === 5;
+  const v2 = L.F >= 5;
+  const v3 = L.F === 7;
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;
     const pts = exposures.byCode.get(x.code);
     if (!pts) {
       // no change points: never in force (what exposureAt returns for undefined)
-      out[off + o.expo + e] = 0;
-      out[off + o.expo + L.E + e] = 0;
-      out[off + o.expo + 2 * L.E + e] = 0;
-      if (v2) {
-        out[off + o.expo + 3 * L.E + e] = 0;
-        out[off + o.expo + 4 * L.E + e] = 0;
-      }
+      for (let f = 0; f < L.F; f++) out[off + o.expo + f * L.E + e] = 0;
       continue;
     }
     const { level, active, yearsOn } = exposureAt(pts, nextDay);
@@ -520,13 +539,25 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       out[off + o.expo + 3 * L.E + e] = active ? adherenceAt(exposures.adherence?.get(x.code), nextDay) : 0;
       out[off + o.expo + 4 * L.E + e] = exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
     }
+    if (v3) {
+      const f = formerExposureAt(pts, nextDay);
+      out[off + o.expo + 5 * L.E + e] = f.level > 0 ? (f.level / x.scale) * adherenceAt(exposures.adherence?.get(x.code), f.stopDay - IN_FORCE_EPS) : 0;
+      out[off + o.expo + 6 * L.E + e] = f.level > 0 ? Math.min(f.yearsOff, spec.yearsOnCap) / spec.yearsOnCap : 0;
+    }
   }
   for (let k = 0; k < L.C; k++) {
-    let level = 0, active = 0, years = 0, adh = 0, now = 0;
+    let level = 0, active = 0, years = 0, adh = 0, now = 0, former = 0, off3 = Infinity;
     for (const m of spec.classes![k]!.members) {
       const pts = exposures.byCode.get(m.code);
       if (!pts) continue;
       if (v2 && exposureAt(pts, day - IN_FORCE_EPS).active) now = 1;
+      if (v3) {
+        const f = formerExposureAt(pts, nextDay);
+        if (f.level > 0) {
+          former += (f.level / m.typicalDose) * adherenceAt(exposures.adherence?.get(m.code), f.stopDay - IN_FORCE_EPS);
+          off3 = Math.min(off3, f.yearsOff);
+        }
+      }
       const x = exposureAt(pts, nextDay);
       if (!x.active) continue;
       level += x.level / m.typicalDose;
@@ -540,6 +571,10 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
     if (v2) {
       out[off + o.classes + 3 * L.C + k] = adh;
       out[off + o.classes + 4 * L.C + k] = now;
+    }
+    if (v3) {
+      out[off + o.classes + 5 * L.C + k] = former;
+      out[off + o.classes + 6 * L.C + k] = former > 0 ? Math.min(off3, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
   }
 }

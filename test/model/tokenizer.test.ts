@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
-import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt } from '../../src/model/tokenizer.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
 import type { ArmSpec, Intervention } from '../../src/trial-dsl/spec.js';
@@ -38,18 +38,18 @@ describe('exposure events carry planned adherence', () => {
   });
 });
 
-describe('tokenizer version 2 exposure features', () => {
+describe('tokenizer exposure features (version 2 and 3)', () => {
   it('adherence at the query time, and "in force at this visit" only for exposures started before it', () => {
     const c = cohort([[0, 'DRUG//atorvastatin', 20], [0, 'ADHERENCE//DRUG//atorvastatin', 0.9], [28, 'ADHERENCE//DRUG//atorvastatin', 0.7]]);
     const spec = fitTokenizer(c);
-    expect(spec.version).toBe(2);
+    expect(spec.version).toBe(3);
     expect(spec.exposures.map((e) => e.code)).toEqual(['DRUG//atorvastatin']);
     const h = subjectHistory(spec, c.subjects[0]!);
     expect(adherenceAt(h.exposures.adherence?.get('DRUG//atorvastatin'), 10)).toBe(0.9);
     expect(adherenceAt(h.exposures.adherence?.get('DRUG//atorvastatin'), 30)).toBe(0.7);
     expect(adherenceAt(undefined, 30)).toBe(1);
     const L = featureLayout(spec);
-    expect(L.F).toBe(5);
+    expect(L.F).toBe(7);
     const tok = (i: number) => {
       const out = new Float32Array(L.dim);
       writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
@@ -81,6 +81,46 @@ describe('tokenizer version 2 exposure features', () => {
     const c = cohort([[0, 'DRUG//atorvastatin', 20], [5, 'ADHERENCE//DRUG//atorvastatin', 80]]);
     expect(() => fitTokenizer(c)).toThrow(InputError);
     expect(() => fitTokenizer(c)).toThrow(expect.objectContaining({ details: expect.arrayContaining([expect.stringMatching(/subject s1, day 5/)]) }));
+  });
+  it('version 3: a stopped exposure carries its former level x planned adherence and the time since the stop', () => {
+    // atorvastatin 20 mg from day 0 at adherence 0.9, stopped at day 20; visits at 0, 30, 90
+    const c = cohort([[0, 'DRUG//atorvastatin', 20], [0, 'ADHERENCE//DRUG//atorvastatin', 0.9], [20, 'DRUG_STOP//atorvastatin', 0]]);
+    const spec = fitTokenizer(c);
+    const h = subjectHistory(spec, c.subjects[0]!);
+    const pts = h.exposures.byCode.get('DRUG//atorvastatin');
+    expect(formerExposureAt(pts, 10)).toEqual({ level: 0, stopDay: NaN, yearsOff: 0 }); // still in force
+    expect(formerExposureAt(pts, 90)).toEqual({ level: 20, stopDay: 20, yearsOff: 70 / 365.25 });
+    expect(formerExposureAt(undefined, 90).level).toBe(0);
+    const L = featureLayout(spec);
+    const o = L.offsets.expo, E = L.E;
+    const tok = (i: number) => {
+      const out = new Float32Array(L.dim);
+      writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
+      return out;
+    };
+    // query at day 30: stopped 10 days before
+    const t0 = tok(0);
+    expect(t0[o + E]).toBe(0); // not active at the query
+    expect(t0[o + 5 * E]).toBeCloseTo((20 / spec.exposures[0]!.scale) * 0.9, 6);
+    expect(t0[o + 6 * E]).toBeCloseTo(10 / 365.25 / spec.yearsOnCap, 6);
+    // query at day 90: further from the stop
+    expect(tok(1)[o + 6 * E]).toBeCloseTo(70 / 365.25 / spec.yearsOnCap, 6);
+    // the statin class pools them (level per typical dose)
+    const k = spec.classes!.findIndex((x) => x.name === 'statin');
+    const co = L.offsets.classes, C = L.C;
+    expect(t0[co + 5 * C + k]).toBeGreaterThan(0);
+    expect(t0[co + 6 * C + k]).toBeCloseTo(10 / 365.25 / spec.yearsOnCap, 6);
+    // a participant who never had it: zeros
+    const h2 = subjectHistory(spec, c.subjects[1]!);
+    const out = new Float32Array(L.dim);
+    writeToken(spec, out, 0, h2.statics, 0, h2.visits[0]!.values, 30, h2.exposures);
+    expect([out[o + 5 * E], out[o + 6 * E]]).toEqual([0, 0]);
+  });
+  it('a version 2 spec keeps the five-feature layout (checkpoints written before version 3 still load)', () => {
+    const spec = { ...fitTokenizer(cohort([[0, 'DRUG//atorvastatin', 20]])), version: 2 as const };
+    const L = featureLayout(spec);
+    expect(L.F).toBe(5);
+    expect(L.dim).toBe(L.offsets.classes + 5 * L.C);
   });
   it('a version 1 spec keeps the three-feature layout (checkpoints written before version 2 still load)', () => {
     const spec = { ...fitTokenizer(cohort([[0, 'DRUG//atorvastatin', 20]])), version: 1 as const };
