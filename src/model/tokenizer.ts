@@ -521,6 +521,10 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
   writeTime(out, off + o.qtime, nextDay, spec.timePeriods);
   out[off + o.qdt] = (nextDay - day) / 365.25;
   out[off + o.hasQuery] = 1;
+  // The exposures in force for the next visit are those just before it, as in the reference
+  // world: a visit on the day an exposure starts is measured before the first dose, and one on the
+  // day it stops is measured before the stop takes effect (its effect is still there).
+  const qDay = nextDay - IN_FORCE_EPS;
   const v2 = L.F >= 5;
   const v3 = L.F === 7;
   for (let e = 0; e < L.E; e++) {
@@ -531,16 +535,16 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       for (let f = 0; f < L.F; f++) out[off + o.expo + f * L.E + e] = 0;
       continue;
     }
-    const { level, active, yearsOn } = exposureAt(pts, nextDay);
+    const { level, active, yearsOn } = exposureAt(pts, qDay);
     out[off + o.expo + e] = level / x.scale;
     out[off + o.expo + L.E + e] = active ? 1 : 0;
     out[off + o.expo + 2 * L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
     if (v2) {
-      out[off + o.expo + 3 * L.E + e] = active ? adherenceAt(exposures.adherence?.get(x.code), nextDay) : 0;
+      out[off + o.expo + 3 * L.E + e] = active ? adherenceAt(exposures.adherence?.get(x.code), qDay) : 0;
       out[off + o.expo + 4 * L.E + e] = exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
     }
     if (v3) {
-      const f = formerExposureAt(pts, nextDay);
+      const f = formerExposureAt(pts, qDay);
       out[off + o.expo + 5 * L.E + e] = f.level > 0 ? (f.level / x.scale) * adherenceAt(exposures.adherence?.get(x.code), f.stopDay - IN_FORCE_EPS) : 0;
       out[off + o.expo + 6 * L.E + e] = f.level > 0 ? Math.min(f.yearsOff, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
@@ -552,18 +556,18 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       if (!pts) continue;
       if (v2 && exposureAt(pts, day - IN_FORCE_EPS).active) now = 1;
       if (v3) {
-        const f = formerExposureAt(pts, nextDay);
+        const f = formerExposureAt(pts, qDay);
         if (f.level > 0) {
           former += (f.level / m.typicalDose) * adherenceAt(exposures.adherence?.get(m.code), f.stopDay - IN_FORCE_EPS);
           off3 = Math.min(off3, f.yearsOff);
         }
       }
-      const x = exposureAt(pts, nextDay);
+      const x = exposureAt(pts, qDay);
       if (!x.active) continue;
       level += x.level / m.typicalDose;
       active = 1;
       years = Math.max(years, x.yearsOn);
-      adh = Math.max(adh, adherenceAt(exposures.adherence?.get(m.code), nextDay));
+      adh = Math.max(adh, adherenceAt(exposures.adherence?.get(m.code), qDay));
     }
     out[off + o.classes + k] = level;
     out[off + o.classes + L.C + k] = active;

@@ -116,6 +116,28 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     writeToken(spec, out, 0, h2.statics, 0, h2.visits[0]!.values, 30, h2.exposures);
     expect([out[o + 5 * E], out[o + 6 * E]]).toEqual([0, 0]);
   });
+  it('the query exposures are those just before the next visit: a stop on its day still counts, a start on it does not', () => {
+    // atorvastatin stops at day 30 (a visit day); rosuvastatin starts at day 90 (a visit day)
+    const c = cohort([[0, 'DRUG//atorvastatin', 20], [30, 'DRUG_STOP//atorvastatin', 0], [90, 'DRUG//rosuvastatin', 10]]);
+    const spec = fitTokenizer(c);
+    const h = subjectHistory(spec, c.subjects[0]!);
+    const L = featureLayout(spec);
+    const o = L.offsets.expo, E = L.E;
+    const ea = spec.exposures.findIndex((x) => x.code === 'DRUG//atorvastatin');
+    const er = spec.exposures.findIndex((x) => x.code === 'DRUG//rosuvastatin');
+    const tok = (i: number) => {
+      const out = new Float32Array(L.dim);
+      writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
+      return out;
+    };
+    const t0 = tok(0); // query day 30
+    expect(t0[o + E + ea]).toBe(1);
+    expect(t0[o + 5 * E + ea]).toBe(0);
+    const t1 = tok(1); // query day 90
+    expect(t1[o + E + ea]).toBe(0);
+    expect(t1[o + 5 * E + ea]).toBeGreaterThan(0);
+    expect(t1[o + E + er]).toBe(0);
+  });
   it('a version 2 spec keeps the five-feature layout (checkpoints written before version 3 still load)', () => {
     const spec = { ...fitTokenizer(cohort([[0, 'DRUG//atorvastatin', 20]])), version: 2 as const };
     const L = featureLayout(spec);
