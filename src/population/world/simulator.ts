@@ -268,6 +268,9 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       for (const c of e.keys()) used[c] = 1;
       adh[k] = clamp(prof.adherence[k] + 0.15 * adhZ + 0.1 * adhExtra[k], 0, 1);
     }
+    // only arms with a feedback-weakening intervention need the per-week weighting
+    let anyAtt = false;
+    for (let k = 0; k < K; k++) if (attK[k] > 0) anyAtt = true;
     const usedList: number[] = [];
     for (let c = 0; c < NCH; c++) if (used[c]) usedList.push(c);
     lag.fill(0);
@@ -338,7 +341,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       // the weight the interventions removed, not on within-person noise
       const bgEI = arEI + ENERGY_GAP + (quit ? 150 : 0);
       bgW += (7 * (bgEI - BG_KCAL_PER_KG * bgW)) / BG_RHO;
-      const fbK = APPETITE_FEEDBACK * (1 - clamp(feedbackAttenuation(K, adh, prof.g, w, eK, attK, ch[CH.fbAtten]), 0, 1));
+      const fbK = anyAtt ? APPETITE_FEEDBACK * (1 - clamp(feedbackAttenuation(K, adh, prof.g, w, eK, attK, ch[CH.fbAtten]), 0, 1)) : APPETITE_FEEDBACK;
       const lossVsBg = Math.max(0, bw0 + bgW - (F + L));
       fbNow = fbK * lossVsBg;
       // residual behaviour change after a diet/programme stopped (RESIDUAL_TAU_DAYS); it can at most
