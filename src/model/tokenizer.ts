@@ -433,6 +433,16 @@ export function formerExposureAt(points: readonly ExposurePoint[] | undefined, d
   return !active && level > 0 && Number.isFinite(stopDay) ? { level, stopDay, yearsOff: (day - stopDay) / 365.25 } : none;
 }
 
+/**
+ * Version-3 features of a stopped exposure at `day`: whether it has stopped, its former level (in
+ * `unit`s) times the adherence planned just before the stop, and the years since the stop; zeros
+ * when in force or never started.
+ */
+function formerTaken(points: readonly ExposurePoint[], adherence: readonly AdherencePoint[] | undefined, day: number, unit: number): { stopped: boolean; taken: number; yearsOff: number } {
+  const f = formerExposureAt(points, day);
+  return f.level > 0 ? { stopped: true, taken: (f.level / unit) * adherenceAt(adherence, f.stopDay - IN_FORCE_EPS), yearsOff: f.yearsOff } : { stopped: false, taken: 0, yearsOff: 0 };
+}
+
 /** Planned adherence at `day`: the latest point at or before it; 1 (as prescribed) when none. */
 export function adherenceAt(points: readonly AdherencePoint[] | undefined, day: number): number {
   if (!points) return 1;
@@ -544,9 +554,9 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       out[off + o.expo + 4 * L.E + e] = exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
     }
     if (v3) {
-      const f = formerExposureAt(pts, qDay);
-      out[off + o.expo + 5 * L.E + e] = f.level > 0 ? (f.level / x.scale) * adherenceAt(exposures.adherence?.get(x.code), f.stopDay - IN_FORCE_EPS) : 0;
-      out[off + o.expo + 6 * L.E + e] = f.level > 0 ? Math.min(f.yearsOff, spec.yearsOnCap) / spec.yearsOnCap : 0;
+      const f = formerTaken(pts, exposures.adherence?.get(x.code), qDay, x.scale);
+      out[off + o.expo + 5 * L.E + e] = f.taken;
+      out[off + o.expo + 6 * L.E + e] = f.stopped ? Math.min(f.yearsOff, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
   }
   for (let k = 0; k < L.C; k++) {
@@ -556,9 +566,9 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       if (!pts) continue;
       if (v2 && exposureAt(pts, day - IN_FORCE_EPS).active) now = 1;
       if (v3) {
-        const f = formerExposureAt(pts, qDay);
-        if (f.level > 0) {
-          former += (f.level / m.typicalDose) * adherenceAt(exposures.adherence?.get(m.code), f.stopDay - IN_FORCE_EPS);
+        const f = formerTaken(pts, exposures.adherence?.get(m.code), qDay, m.typicalDose);
+        if (f.stopped) {
+          former += f.taken;
           off3 = Math.min(off3, f.yearsOff);
         }
       }

@@ -10,6 +10,7 @@
 import {
   ARM_ROLES, DIET_PATTERNS, EXERCISE_TYPES, FASTING_REGIMENS, FREQUENCIES, INTENSITIES, SUPPLEMENTS, SUPPORT_INTENSITIES,
 } from '../population/interventions.js';
+import { BP_SETTINGS } from './spec.js';
 
 export const SCHEMA_ID = 'https://vtrial.dev/schema/trial.schema.json';
 
@@ -324,7 +325,7 @@ export function buildTrialSchema(): Json {
             compare: { type: 'string', pattern: '^\\s*\\S+\\s+vs\\.?\\s+\\S+\\s*$', description: "'treatment vs control' (arm ids)" },
             primary: { type: 'boolean' },
             covariates: { type: 'array', items: { type: 'string' } },
-            setting: { enum: ['clinic', 'home', 'ambulatory_24h'], description: 'Blood-pressure measurement setting (sbp, dbp, map): clinic (default), home, ambulatory_24h (24-hour mean); home and 24-h changes are smaller than clinic ones' },
+            setting: { enum: [...BP_SETTINGS], description: 'Blood-pressure measurement setting (sbp, dbp, map): clinic (default), home, ambulatory_24h (24-hour mean); home and 24-h changes are smaller than clinic ones' },
           },
           required: ['name', 'variable'],
           additionalProperties: false,

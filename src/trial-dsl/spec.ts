@@ -252,7 +252,9 @@ export interface Threshold {
   readonly on: 'value' | 'change' | 'percent_change';
 }
 
-export type BpSetting = 'clinic' | 'home' | 'ambulatory_24h';
+/** Blood-pressure measurement settings of an endpoint (EndpointSpec.setting). */
+export const BP_SETTINGS = ['clinic', 'home', 'ambulatory_24h'] as const;
+export type BpSetting = (typeof BP_SETTINGS)[number];
 
 export interface EndpointSpec {
   readonly name: string;
