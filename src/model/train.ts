@@ -32,7 +32,9 @@ import { fitRolloutScale, type RolloutScale } from './rollout-scale.js';
 import { TwinModel } from './twin-model.js';
 
 /** The architecture (ModelConfig less what the tokeniser decides) plus the optimisation settings. */
-export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars'> {
+export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 'residual'> {
+  /** 1: residual head (the model predicts the change from each current value; see ModelConfig); 0: levels. */
+  readonly residual: number;
   readonly batchSize: number;
   /** Peak learning rate after warm-up. */
   readonly lr: number;
@@ -58,6 +60,7 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars'> {
 
 export const DEFAULT_TRAIN: TrainSettings = {
   ...DEFAULT_ARCH,
+  residual: 0,
   batchSize: 64,
   lr: 2e-3,
   minLr: 1e-4,
@@ -91,6 +94,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
   for (const k of ['dModel', 'nLayers', 'nHeads', 'mlpRatio', 'nMix', 'blockSize', 'batchSize', 'epochs'] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 1) throw new InputError(`${source}: setting '${k}' must be a positive integer. Received: ${k}=${s[k]}`);
   }
+  if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
   if (s.dModel % s.nHeads !== 0) throw new InputError(`${source}: dModel must be divisible by nHeads. Received: dModel=${s.dModel}, nHeads=${s.nHeads}`);
   if (s.valFraction <= 0 || s.valFraction >= 1) throw new InputError(`${source}: valFraction must be between 0 and 1 (exclusive). Received: ${s.valFraction}`);
   if (s.beta1 >= 1 || s.beta2 >= 1) throw new InputError(`${source}: beta1 and beta2 must be below 1`);
@@ -201,9 +205,10 @@ async function sha256File(file: string): Promise<string> {
 }
 
 /** Build the model config for a tokeniser and settings. */
-export function modelConfigFor(spec: TokenizerSpec, s: Pick<TrainSettings, 'dModel' | 'nLayers' | 'nHeads' | 'mlpRatio' | 'nMix' | 'blockSize'>): ModelConfig {
+export function modelConfigFor(spec: TokenizerSpec, s: Pick<TrainSettings, 'dModel' | 'nLayers' | 'nHeads' | 'mlpRatio' | 'nMix' | 'blockSize'> & { readonly residual?: number }): ModelConfig {
   const L = featureLayout(spec);
-  return { inputDim: L.dim, nVars: L.V, dModel: s.dModel, nLayers: s.nLayers, nHeads: s.nHeads, mlpRatio: s.mlpRatio, nMix: s.nMix, blockSize: s.blockSize };
+  const c = { inputDim: L.dim, nVars: L.V, dModel: s.dModel, nLayers: s.nLayers, nHeads: s.nHeads, mlpRatio: s.mlpRatio, nMix: s.nMix, blockSize: s.blockSize };
+  return s.residual ? { ...c, residual: true } : c;
 }
 
 /** Train a model on a long-format cohort and write a checkpoint folder. */
@@ -224,7 +229,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   }
   if (opts.init && opts.resume) throw new InputError('--init and --resume cannot be combined', ['  --resume continues a run in --out; --init starts a new run from another checkpoint']);
   const initFrom = opts.init ? await loadCheckpoint(opts.init) : undefined;
-  const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize });
+  const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0 });
   const s = resumed
     ? resolveSettings({ ...(resumed.manifest.train as Record<string, unknown>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
     : initFrom
@@ -388,7 +393,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
 }
 
 function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {
-  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, ...rest } = s as TrainSettings;
+  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, ...rest } = s as TrainSettings;
   return rest;
 }
 

@@ -27,6 +27,15 @@ export interface ModelConfig {
   readonly nMix: number;
   /** Longest token sequence (visits) the model attends over. */
   readonly blockSize: number;
+  /**
+   * Residual head: each variable's mixture means are the network's output PLUS the variable's
+   * value in the current token (its normalised value where this visit measured it; 0, the
+   * training mean, where it did not, so the network predicts the level itself). The network
+   * then learns the visit-to-visit change, which is small next to between-person spread, instead
+   * of carrying ~40 levels through its residual stream to the head. Absent = false (checkpoints
+   * written before it).
+   */
+  readonly residual?: boolean;
 }
 
 export const DEFAULT_ARCH = { dModel: 64, nLayers: 2, nHeads: 4, mlpRatio: 4, nMix: 3, blockSize: 32 } as const;
@@ -39,6 +48,33 @@ export function validateConfig(c: ModelConfig): void {
   };
   (['inputDim', 'nVars', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'nMix', 'blockSize'] as const).forEach(posInt);
   if (c.dModel % c.nHeads !== 0) throw new RangeError(`model config: dModel must be divisible by nHeads. Received: dModel=${c.dModel}, nHeads=${c.nHeads}`);
+  if (c.residual !== undefined && typeof c.residual !== 'boolean') throw new RangeError(`model config: residual must be true or false. Received: residual=${String(c.residual)}`);
+  if (c.residual && c.inputDim < c.nVars) throw new RangeError(`model config: a residual head needs the token to start with the ${c.nVars} values. Received: inputDim=${c.inputDim}`);
+}
+
+/**
+ * The residual head's fixed map from a token's values [N, V] to head outputs [N, V * 3K]: value v
+ * goes to each of variable v's K mean slots (per variable the head lays out K logits, K means,
+ * K raw scales). One constant per (V, K), kept for the life of the process.
+ */
+const residualMaps = new Map<string, tf.Tensor2D>();
+function residualMap(c: ModelConfig): tf.Tensor2D {
+  const key = `${c.nVars}x${c.nMix}`;
+  let A = residualMaps.get(key);
+  if (!A || A.isDisposed) {
+    const V = c.nVars, K = c.nMix, W = V * 3 * K;
+    const a = new Float32Array(V * W);
+    for (let v = 0; v < V; v++) for (let k = 0; k < K; k++) a[v * W + v * 3 * K + K + k] = 1;
+    A = tf.keep(tf.tensor2d(a, [V, W]));
+    residualMaps.set(key, A);
+  }
+  return A;
+}
+
+/** Head outputs [N, V*3K] plus the residual anchor from token features [N, >= V] (values first). */
+function addResidual(c: ModelConfig, out: tf.Tensor2D, tokens: tf.Tensor2D): tf.Tensor2D {
+  const N = tokens.shape[0];
+  return tf.add(out, tf.matMul(tokens.slice([0, 0], [N, c.nVars]), residualMap(c))) as tf.Tensor2D;
 }
 
 export type Params = Map<string, tf.Variable>;
@@ -174,7 +210,9 @@ export function forward(p: Params, c: ModelConfig, x: tf.Tensor3D): tf.Tensor3D 
     h = tf.add(h, mlp(p, l, n2));
   }
   const hf = layerNorm(h, P(p, 'lnf.g'), P(p, 'lnf.b'));
-  return linear(hf, P(p, 'out.W'), P(p, 'out.b')).reshape([B, T, c.nVars * 3 * c.nMix]);
+  let out = linear(hf, P(p, 'out.W'), P(p, 'out.b')).reshape([B * T, c.nVars * 3 * c.nMix]) as tf.Tensor2D;
+  if (c.residual) out = addResidual(c, out, x.reshape([B * T, F]) as tf.Tensor2D);
+  return out.reshape([B, T, c.nVars * 3 * c.nMix]);
 }
 
 /**
@@ -369,7 +407,7 @@ export function forwardStep(p: Params, c: ModelConfig, x: tf.Tensor3D, cache: KV
   const h0 = tf.tidy(() => tf.fused.matMul({ a: x.reshape([B, F]) as tf.Tensor2D, b: P(p, 'in.W') as tf.Tensor2D, bias: w.inB }) as tf.Tensor2D);
   const out = decode(w, c, h0, cache);
   h0.dispose();
-  const r = out.reshape([B, 1, c.nVars * 3 * c.nMix]) as tf.Tensor3D;
+  const r = tf.tidy(() => (c.residual ? addResidual(c, out, x.reshape([B, F]) as tf.Tensor2D) : out).reshape([B, 1, c.nVars * 3 * c.nMix]) as tf.Tensor3D);
   out.dispose();
   return r;
 }
@@ -392,7 +430,10 @@ export function forwardStepSplit(p: Params, c: ModelConfig, x: SplitToken, cache
   });
   const out = decode(w, c, h0, cache);
   h0.dispose();
-  return out;
+  if (!c.residual) return out;
+  const r = tf.tidy(() => addResidual(c, out, x.own));
+  out.dispose();
+  return r;
 }
 
 /** Minimum predictive SD on the normalised scale (keeps the likelihood bounded). */

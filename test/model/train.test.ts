@@ -92,6 +92,39 @@ describe('training a tiny model on a tiny cohort', () => {
   }, 120_000);
 });
 
+describe('training with the residual head', () => {
+  it('records it in the checkpoint, fits better at equal steps, and the drug still lowers LDL-C', async () => {
+    const fit = async (residual: number) => {
+      const dir = mkdtempSync(join(tmpdir(), 'vtrial-train-res-'));
+      const r = await trainModel({ cohort: tinyCohort(600), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 4, residual } });
+      r.params.forEach((v) => v.dispose());
+      return { dir, manifest: r.manifest };
+    };
+    const levels = await fit(0);
+    const res = await fit(1);
+    expect(levels.manifest.config.residual).toBeUndefined();
+    expect(res.manifest.config.residual).toBe(true);
+    expect(res.manifest.train).toMatchObject({ residual: 1 });
+    // the tiny world's values persist from visit to visit: predicting the change is the easier task
+    expect(res.manifest.metrics.valLoss).toBeLessThan(levels.manifest.metrics.valLoss);
+    const sim = await createModelSimulator(res.dir, { exposureFn: (arm) => (arm.id === 'statin' ? [{ day: 0, code: 'DRUG//atorvastatin', value: 20 }] : []) });
+    const schedule: ScheduleSpec = { durationDays: 182, visits: VISIT_DAYS.map((d) => ({ label: `day ${d}`, day: d, variables: ['ldl_c'] })), dropout: 0 };
+    const n = 100;
+    const batch = { ids: Uint32Array.from({ length: n }, (_, i) => i), columns: {
+      age: Float64Array.from({ length: n }, (_, i) => 40 + (i % 30)), sex: Float64Array.from({ length: n }, (_, i) => i % 2),
+      ldl_c: Float64Array.from({ length: n }, (_, i) => 110 + (i % 7) * 8), sbp: Float64Array.from({ length: n }, () => 125), body_weight: Float64Array.from({ length: n }, () => 75),
+    } };
+    const arm = (id: string): ArmSpec => ({ id, label: id, role: id === 'statin' ? 'experimental' : 'placebo', interventions: [] });
+    const a = await sim.simulate(batch, arm('statin'), schedule, { seed: 3 });
+    const b = await sim.simulate(batch, arm('control'), schedule, { seed: 3 });
+    const nv = VISIT_DAYS.length;
+    let d = 0;
+    for (let i = 0; i < n; i++) d += a.values.ldl_c![i * nv + nv - 1]! - b.values.ldl_c![i * nv + nv - 1]!;
+    expect(d / n).toBeLessThan(-20);
+    await expect(trainModel({ cohort: tinyCohort(50), outDir: res.dir, settings: { ...TINY_SETTINGS, residual: 2 } })).rejects.toThrow(/'residual' must be 0/);
+  }, 120_000);
+});
+
 describe('rollout spread multipliers', () => {
   it('scale the spread of sampled values and nothing else', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vtrial-scale-'));

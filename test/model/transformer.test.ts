@@ -86,6 +86,44 @@ describe('transformer', () => {
     disposeParams(p);
   });
 
+  it('residual head: the means are the network output plus the token values; the other slots and the cached and split steps agree', () => {
+    const rc: ModelConfig = { ...cfg, residual: true };
+    expect(() => validateConfig({ ...cfg, residual: 1 as unknown as boolean })).toThrow(/residual/);
+    const p = initParams(rc, 7);
+    const B = 3, T = 5, F = 12, V = rc.nVars, K = rc.nMix;
+    const xs = randomX(B, T, F, 11);
+    const plain = tf.tidy(() => forward(p, cfg, tf.tensor3d(xs, [B, T, F])).arraySync());
+    const res = tf.tidy(() => forward(p, rc, tf.tensor3d(xs, [B, T, F])).arraySync());
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let j = 0; j < 3 * K; j++) {
+      const slot = v * 3 * K + j;
+      const isMean = j >= K && j < 2 * K;
+      expect(res[b]![t]![slot]!).toBeCloseTo(plain[b]![t]![slot]! + (isMean ? xs[(b * T + t) * F + v]! : 0), 5);
+    }
+    // one decoding step at a time, full token and split token (own = first 6 features, one shared row per twin)
+    const Pn = 6;
+    const before = tf.memory().numTensors;
+    const c1 = new KVCache(), c2 = new KVCache();
+    let maxDiff = 0;
+    for (let t = 0; t < T; t++) {
+      const tok = new Float32Array(B * F);
+      for (let b = 0; b < B; b++) tok.set(xs.subarray((b * T + t) * F, (b * T + t + 1) * F), b * F);
+      const own = new Float32Array(B * Pn), shared = new Float32Array(B * (F - Pn));
+      for (let b = 0; b < B; b++) { own.set(tok.subarray(b * F, b * F + Pn), b * Pn); shared.set(tok.subarray(b * F + Pn, (b + 1) * F), b * (F - Pn)); }
+      const xt = tf.tensor3d(tok, [B, 1, F]), ot = tf.tensor2d(own, [B, Pn]), st = tf.tensor2d(shared, [B, F - Pn]), gt = tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i), 'int32');
+      const y1 = forwardStep(p, rc, xt, c1);
+      const y2 = forwardStepSplit(p, rc, { own: ot, shared: st, group: gt }, c2);
+      const a1 = y1.dataSync(), a2 = y2.dataSync();
+      for (let b = 0; b < B; b++) for (let k = 0; k < V * 3 * K; k++) {
+        maxDiff = Math.max(maxDiff, Math.abs(a1[b * V * 3 * K + k]! - res[b]![t]![k]!), Math.abs(a2[b * V * 3 * K + k]! - res[b]![t]![k]!));
+      }
+      tf.dispose([xt, ot, st, gt, y1, y2]);
+    }
+    c1.dispose(); c2.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(maxDiff).toBeLessThan(1e-4);
+    disposeParams(p);
+  });
+
   it('a training step leaks no tensors', () => {
     const p = initParams(cfg);
     const x = tf.tensor3d(randomX(2, 4, 12), [2, 4, 12]);
