@@ -23,7 +23,9 @@ ${c.nHeads} heads, ${m.paramCount.toLocaleString('en')} parameters, context ${c.
 the values of ${t.measured.length} measured variables on their normalised scale with a missing-mask,
 ${t.statics.length} static covariates, the time since baseline, and the query for the next visit (its
 time and the ${t.exposures.length} exposure codes in force then). It outputs, for every variable at the
-next visit, a ${c.nMix}-component Gaussian mixture on the normalised scale.
+next visit, a ${c.nMix}-component Gaussian mixture on the normalised scale${c.residual ? `, whose means are the
+variable's value in the current token plus the network's output (a residual head: the network predicts
+the change from each measured value; for a variable this visit did not measure, the level)` : ''}.
 
 ## Training data
 File \`${m.data.cohortFile}\` (sha256 ${m.data.cohortSha256 || 'n/a'}): ${m.data.subjects} participants,

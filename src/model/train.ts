@@ -56,6 +56,14 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
   readonly patience: number;
   readonly minDelta: number;
   readonly seed: number;
+  /**
+   * Weight in the training loss of a token across which an exposure starts or stops (the query's
+   * exposures differ from those in force at the token's own visit), relative to 1 for the others.
+   * The weight depends on the inputs only, so the best predictive distribution is unchanged; it
+   * moves gradient towards the rare tokens that carry intervention effects. The validation loss
+   * is always unweighted. Needs tokeniser version 2 or later.
+   */
+  readonly changeWeight: number;
 }
 
 export const DEFAULT_TRAIN: TrainSettings = {
@@ -75,6 +83,7 @@ export const DEFAULT_TRAIN: TrainSettings = {
   patience: 4,
   minDelta: 1e-3,
   seed: 1,
+  changeWeight: 1,
 };
 
 /** Merge user settings (from --config and flags) into the defaults; unknown or bad keys name themselves. */
@@ -154,7 +163,23 @@ export function learningRate(step: number, progress: number, s: Pick<TrainSettin
   return s.minLr + 0.5 * (1 + Math.cos(Math.PI * p)) * (s.lr - s.minLr);
 }
 
-function sliceBatch(set: EncodedSet, idx: readonly number[], T: number): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D } {
+/**
+ * 1 for each token [n * T] across which an exposure starts or stops: some exposure's query
+ * "active" flag differs from its "in force at this visit" flag (tokeniser version 2 or later).
+ */
+export function exposureChangeTokens(spec: TokenizerSpec, x: Float32Array, count: number): Uint8Array {
+  const L = featureLayout(spec);
+  if (spec.version < 2) throw new InputError('changeWeight needs tokeniser version 2 or later (this checkpoint has version 1 tokens)');
+  const out = new Uint8Array(count);
+  const act = L.offsets.expo + L.E, now = L.offsets.expo + 4 * L.E;
+  for (let t = 0; t < count; t++) {
+    const o = t * L.dim;
+    for (let e = 0; e < L.E; e++) if (x[o + act + e] !== x[o + now + e]) { out[t] = 1; break; }
+  }
+  return out;
+}
+
+function sliceBatch(set: EncodedSet, idx: readonly number[], T: number, change?: { flags: Uint8Array; weight: number }): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D } {
   const B = idx.length;
   const F = set.dim, V = set.V;
   const x = new Float32Array(B * T * F);
@@ -164,6 +189,12 @@ function sliceBatch(set: EncodedSet, idx: readonly number[], T: number): { x: tf
     x.set(set.x.subarray(s * set.T * F, s * set.T * F + T * F), b * T * F);
     y.set(set.y.subarray(s * set.T * V, s * set.T * V + T * V), b * T * V);
     m.set(set.m.subarray(s * set.T * V, s * set.T * V + T * V), b * T * V);
+    if (change) {
+      for (let t = 0; t < T; t++) {
+        if (!change.flags[s * set.T + t]) continue;
+        for (let v = 0; v < V; v++) m[(b * T + t) * V + v] *= change.weight;
+      }
+    }
   });
   return { x: tf.tensor3d(x, [B, T, F]), y: tf.tensor3d(y, [B, T, V]), m: tf.tensor3d(m, [B, T, V]) };
 }
@@ -267,6 +298,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     history = [...resumeState.state.history];
   }
 
+  const change = s.changeWeight !== 1 ? { flags: exposureChangeTokens(spec, train.x, train.n * train.T), weight: s.changeWeight } : undefined;
   const stepsPerEpoch = Math.ceil(train.n / s.batchSize);
   const plannedSteps = s.epochs * stepsPerEpoch;
   let totalSteps = plannedSteps;
@@ -309,7 +341,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     for (let b = 0; b < stepsPerEpoch; b++) {
       const idx = batches[b]!;
       const Tb = idx.reduce((a, i) => Math.max(a, train.lens[i]!), 1);
-      const batch = sliceBatch(train, idx, Tb);
+      const batch = sliceBatch(train, idx, Tb, change);
       const progress = Math.max(step / plannedSteps, elapsed() / maxSeconds);
       const lr = learningRate(step, progress, s);
       const { value, grads } = tf.variableGrads(() => mixtureNll(forward(params, c, batch.x), batch.y, batch.m, c), varList);

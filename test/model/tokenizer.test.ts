@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
-import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories } from '../../src/model/tokenizer.js';
+import { exposureChangeTokens } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
 import type { ArmSpec, Intervention } from '../../src/trial-dsl/spec.js';
@@ -138,6 +139,16 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     expect(t1[o + 5 * E + ea]).toBeGreaterThan(0);
     expect(t1[o + E + er]).toBe(0);
   });
+  it('tokens across which an exposure starts or stops are the ones flagged for the change weight', () => {
+    // s1: atorvastatin from the day-0 visit, stopped at the day-30 visit; s2: nothing
+    const c = cohort([[0, 'DRUG//atorvastatin', 20], [30, 'DRUG_STOP//atorvastatin', 0]]);
+    const spec = fitTokenizer(c);
+    const set = encodeHistories(spec, c.subjects.map((s) => subjectHistory(spec, s)), 2);
+    // windows: s1 tokens (day 0 -> 30: onset; day 30 -> 90: stop), s2 tokens (none)
+    expect(Array.from(exposureChangeTokens(spec, set.x, set.n * set.T))).toEqual([1, 1, 0, 0]);
+    expect(() => exposureChangeTokens({ ...spec, version: 1 }, set.x, 1)).toThrow(/version 2/);
+  });
+
   it('a version 2 spec keeps the five-feature layout (checkpoints written before version 3 still load)', () => {
     const spec = { ...fitTokenizer(cohort([[0, 'DRUG//atorvastatin', 20]])), version: 2 as const };
     const L = featureLayout(spec);

@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .description('Train a twin model on a long-format cohort (subject_id,time,code,numeric_value; CSV or Parquet) and write a checkpoint folder')
     .requiredOption('--cohort <file>', 'cohort file: one row per event, time in days since entry')
     .requiredOption('--out <dir>', 'checkpoint folder to write (weights.bin, manifest.json, model-card.md)')
-    .option('--config <file>', 'JSON file of training settings (dModel, nLayers, nHeads, lr, batchSize, ...)')
+    .option('--config <file>', 'JSON file of training settings (dModel, nLayers, nHeads, lr, batchSize, residual, ...)')
     .option('--catalog <file>', 'JSON array of extra variables the cohort uses that the built-in catalog lacks')
     .option('--resume', 'continue training from the checkpoint in --out')
     .option('--init <dir>', 'start from another checkpoint (fine-tuning): its weights, tokeniser and architecture, a fresh optimiser')
