@@ -60,8 +60,9 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
    * Weight in the training loss of a token across which an exposure starts or stops (the query's
    * exposures differ from those in force at the token's own visit), relative to 1 for the others.
    * The weight depends on the inputs only, so the best predictive distribution is unchanged; it
-   * moves gradient towards the rare tokens that carry intervention effects. The validation loss
-   * is always unweighted. Needs tokeniser version 2 or later.
+   * moves gradient towards the rare tokens that carry intervention effects. The printed training
+   * loss is the weighted one; the validation loss is always unweighted. Needs tokeniser version 2
+   * or later.
    */
   readonly changeWeight: number;
 }
@@ -104,6 +105,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
     if (!Number.isInteger(s[k]) || s[k] < 1) throw new InputError(`${source}: setting '${k}' must be a positive integer. Received: ${k}=${s[k]}`);
   }
   if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
+  if (!(s.changeWeight > 0)) throw new InputError(`${source}: setting 'changeWeight' must be above 0 (1 = every token weighs the same). Received: changeWeight=${s.changeWeight}`);
   if (s.dModel % s.nHeads !== 0) throw new InputError(`${source}: dModel must be divisible by nHeads. Received: dModel=${s.dModel}, nHeads=${s.nHeads}`);
   if (s.valFraction <= 0 || s.valFraction >= 1) throw new InputError(`${source}: valFraction must be between 0 and 1 (exclusive). Received: ${s.valFraction}`);
   if (s.beta1 >= 1 || s.beta2 >= 1) throw new InputError(`${source}: beta1 and beta2 must be below 1`);

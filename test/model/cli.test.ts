@@ -86,6 +86,8 @@ describe('vtrial train (CLI)', () => {
     expect(cap.err.join('')).toMatch(/unknown training setting 'dmodel'/);
     expect(() => resolveSettings({ nHeads: 3 })).toThrow(/dModel must be divisible by nHeads/);
     expect(() => resolveSettings({ lr: -1 })).toThrow(/'lr'/);
+    expect(() => resolveSettings({ changeWeight: 0 })).toThrow(/'changeWeight' must be above 0/);
+    expect(() => resolveSettings({ residual: 0.5 })).toThrow(/'residual' must be 0/);
   });
 });
 
