@@ -21,11 +21,11 @@ const days = [0, 30, 91, 182];
 const ref = createReferenceSimulator();
 const ctx = { seed: 99 };
 const control = { id: 'control', label: 'control', role: 'no_intervention', interventions: [] };
+const allVars = ['sbp', 'dbp', 'ldl_c', 'hba1c', 'body_weight'];
+const schedule = { durationDays: 182, dropout: 0, visits: days.map((d) => ({ label: `d${d}`, day: d, variables: allVars })) };
 const sims = [['ref', ref]];
 for (const d of dirs) { const m = await TwinModel.load(d); sims.push([d.split('/').pop(), new ModelSimulator(m)]); }
 for (const [name, iv, v] of arms) {
-  const allVars = ['sbp', 'dbp', 'ldl_c', 'hba1c', 'body_weight'];
-  const schedule = { durationDays: 182, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: allVars })) };
   const arm = { id: 'treat', label: name, role: 'experimental', interventions: [{ ...base, ...iv }] };
   for (const [sn, s] of sims) {
     const c = await s.simulate(batch, control, schedule, ctx), t = await s.simulate(batch, arm, schedule, ctx);

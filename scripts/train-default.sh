@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuild the bundled default model (models/default) on this machine's CPU (tfjs-wasm, one
-# thread; about 75 minutes of training on 2 cores, with nothing else running), then evaluate it
-# for docs/model-card.md. One stage, from scratch, on 65,000 reference-world participants:
+# thread; about 75 + 38 minutes of training on 2 cores, with nothing else running), then evaluate
+# it for docs/model-card.md. Stage 1, from scratch, on 65,000 reference-world participants:
 #   20,000 `vtrial cohort` participants followed 3 years (exposures start mid-follow-up),
 #   15,000 exposure-dense participants followed 3 years (scripts/model-cohort-supplement.mjs),
 #   30,000 trial-like participants followed 1.5 years (exposures mostly start at the baseline
