@@ -65,6 +65,16 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
    * or later.
    */
   readonly changeWeight: number;
+  /**
+   * Weight of a token in the first `earlyYears` of an exposure (some exposure in force at the
+   * query has been on for less than that) or in the first `earlyYears` after one stopped
+   * (tokeniser version 3), relative to 1 for the others; a token that is also an onset or stop
+   * token takes changeWeight. Effects that build over months (weight, HbA1c) and the regain after
+   * a stop are carried by these tokens. Input-only, like changeWeight.
+   */
+  readonly earlyWeight: number;
+  /** The window, in years, of earlyWeight (above 0, at most the tokeniser's years-on cap). */
+  readonly earlyYears: number;
 }
 
 export const DEFAULT_TRAIN: TrainSettings = {
@@ -85,6 +95,8 @@ export const DEFAULT_TRAIN: TrainSettings = {
   minDelta: 1e-3,
   seed: 1,
   changeWeight: 1,
+  earlyWeight: 1,
+  earlyYears: 1,
 };
 
 /** Merge user settings (from --config and flags) into the defaults; unknown or bad keys name themselves. */
@@ -106,6 +118,8 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
   }
   if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
   if (!(s.changeWeight > 0)) throw new InputError(`${source}: setting 'changeWeight' must be above 0 (1 = every token weighs the same). Received: changeWeight=${s.changeWeight}`);
+  if (!(s.earlyWeight > 0)) throw new InputError(`${source}: setting 'earlyWeight' must be above 0 (1 = every token weighs the same). Received: earlyWeight=${s.earlyWeight}`);
+  if (!(s.earlyYears > 0)) throw new InputError(`${source}: setting 'earlyYears' must be above 0. Received: earlyYears=${s.earlyYears}`);
   if (s.dModel % s.nHeads !== 0) throw new InputError(`${source}: dModel must be divisible by nHeads. Received: dModel=${s.dModel}, nHeads=${s.nHeads}`);
   if (s.valFraction <= 0 || s.valFraction >= 1) throw new InputError(`${source}: valFraction must be between 0 and 1 (exclusive). Received: ${s.valFraction}`);
   if (s.beta1 >= 1 || s.beta2 >= 1) throw new InputError(`${source}: beta1 and beta2 must be below 1`);
@@ -181,7 +195,55 @@ export function exposureChangeTokens(spec: TokenizerSpec, x: Float32Array, count
   return out;
 }
 
-function sliceBatch(set: EncodedSet, idx: readonly number[], T: number, change?: { flags: Uint8Array; weight: number }): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D } {
+/**
+ * 1 for each token [n * T] in the first `years` of an exposure: some exposure active at the query
+ * has been on for less than `years`, or (version 3) some exposure stopped less than `years` before
+ * the query. Years at or beyond the tokeniser's cap cannot be told apart, so `years` must not
+ * exceed it.
+ */
+export function earlyExposureTokens(spec: TokenizerSpec, x: Float32Array, count: number, years: number): Uint8Array {
+  const L = featureLayout(spec);
+  if (spec.version < 2) throw new InputError('earlyWeight needs tokeniser version 2 or later (this checkpoint has version 1 tokens)');
+  if (!(years > 0) || years > spec.yearsOnCap) throw new InputError(`earlyYears must be above 0 and at most the tokeniser's years-on cap (${spec.yearsOnCap}). Received: ${years}`);
+  const out = new Uint8Array(count);
+  const o = L.offsets.expo, E = L.E, cut = years / spec.yearsOnCap;
+  for (let t = 0; t < count; t++) {
+    const b = t * L.dim + o;
+    for (let e = 0; e < E; e++) {
+      const on = x[b + E + e] === 1 && x[b + 2 * E + e]! < cut;
+      const off = L.F === 7 && x[b + 5 * E + e]! > 0 && x[b + 6 * E + e]! < cut;
+      if (on || off) { out[t] = 1; break; }
+    }
+  }
+  return out;
+}
+
+/**
+ * Loss weight per token [n * T] from the settings, or undefined when every token weighs 1:
+ * changeWeight for onset and stop tokens, else earlyWeight for early-exposure tokens, else 1.
+ */
+export function tokenLossWeights(spec: TokenizerSpec, x: Float32Array, count: number, s: Pick<TrainSettings, 'changeWeight' | 'earlyWeight' | 'earlyYears'>): Float32Array | undefined {
+  if (s.changeWeight === 1 && s.earlyWeight === 1) return undefined;
+  const w = new Float32Array(count).fill(1);
+  if (s.earlyWeight !== 1) {
+    const early = earlyExposureTokens(spec, x, count, s.earlyYears);
+    for (let t = 0; t < count; t++) if (early[t]) w[t] = s.earlyWeight;
+  }
+  if (s.changeWeight !== 1) {
+    const change = exposureChangeTokens(spec, x, count);
+    for (let t = 0; t < count; t++) if (change[t]) w[t] = s.changeWeight;
+  }
+  return w;
+}
+
+/** Share of real (unpadded) training tokens whose loss weight is above 1, as a percentage string. */
+function weightedShare(w: Float32Array, set: EncodedSet): string {
+  let n = 0, up = 0;
+  for (let i = 0; i < set.n; i++) for (let t = 0; t < set.lens[i]!; t++) { n++; if (w[i * set.T + t]! > 1) up++; }
+  return `${((100 * up) / Math.max(1, n)).toFixed(1)}%`;
+}
+
+function sliceBatch(set: EncodedSet, idx: readonly number[], T: number, weights?: Float32Array): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D } {
   const B = idx.length;
   const F = set.dim, V = set.V;
   const x = new Float32Array(B * T * F);
@@ -191,10 +253,11 @@ function sliceBatch(set: EncodedSet, idx: readonly number[], T: number, change?:
     x.set(set.x.subarray(s * set.T * F, s * set.T * F + T * F), b * T * F);
     y.set(set.y.subarray(s * set.T * V, s * set.T * V + T * V), b * T * V);
     m.set(set.m.subarray(s * set.T * V, s * set.T * V + T * V), b * T * V);
-    if (change) {
+    if (weights) {
       for (let t = 0; t < T; t++) {
-        if (!change.flags[s * set.T + t]) continue;
-        for (let v = 0; v < V; v++) m[(b * T + t) * V + v] *= change.weight;
+        const w = weights[s * set.T + t]!;
+        if (w === 1) continue;
+        for (let v = 0; v < V; v++) m[(b * T + t) * V + v] *= w;
       }
     }
   });
@@ -300,7 +363,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     history = [...resumeState.state.history];
   }
 
-  const change = s.changeWeight !== 1 ? { flags: exposureChangeTokens(spec, train.x, train.n * train.T), weight: s.changeWeight } : undefined;
+  const weights = tokenLossWeights(spec, train.x, train.n * train.T, s);
   const stepsPerEpoch = Math.ceil(train.n / s.batchSize);
   const plannedSteps = s.epochs * stepsPerEpoch;
   let totalSteps = plannedSteps;
@@ -315,7 +378,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   };
   const emit = opts.onProgress ?? (() => {});
   emit({ phase: 'start', epoch, epochs: s.epochs, step, totalSteps, loss: NaN, lr: 0, tokensPerSecond: 0, elapsedSeconds: elapsed(), etaSeconds: NaN,
-    message: `${summary.trainSubjects} train / ${summary.valSubjects} validation participants, ${train.tokens} / ${val.tokens} tokens, ${paramCount(params)} parameters, T=${T}` });
+    message: `${summary.trainSubjects} train / ${summary.valSubjects} validation participants, ${train.tokens} / ${val.tokens} tokens, ${paramCount(params)} parameters, T=${T}${weights ? `; ${weightedShare(weights, train)} of training tokens weigh more than 1 in the loss` : ''}` });
 
   let stoppedBecause = 'completed all epochs';
   let lastTrainLoss = NaN;
@@ -343,7 +406,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     for (let b = 0; b < stepsPerEpoch; b++) {
       const idx = batches[b]!;
       const Tb = idx.reduce((a, i) => Math.max(a, train.lens[i]!), 1);
-      const batch = sliceBatch(train, idx, Tb, change);
+      const batch = sliceBatch(train, idx, Tb, weights);
       const progress = Math.max(step / plannedSteps, elapsed() / maxSeconds);
       const lr = learningRate(step, progress, s);
       const { value, grads } = tf.variableGrads(() => mixtureNll(forward(params, c, batch.x), batch.y, batch.m, c), varList);

@@ -87,6 +87,8 @@ describe('vtrial train (CLI)', () => {
     expect(() => resolveSettings({ nHeads: 3 })).toThrow(/dModel must be divisible by nHeads/);
     expect(() => resolveSettings({ lr: -1 })).toThrow(/'lr'/);
     expect(() => resolveSettings({ changeWeight: 0 })).toThrow(/'changeWeight' must be above 0/);
+    expect(() => resolveSettings({ earlyWeight: 0 })).toThrow(/'earlyWeight' must be above 0/);
+    expect(() => resolveSettings({ earlyYears: 0 })).toThrow(/'earlyYears' must be above 0/);
     expect(() => resolveSettings({ residual: 0.5 })).toThrow(/'residual' must be 0/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
 import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories } from '../../src/model/tokenizer.js';
-import { exposureChangeTokens } from '../../src/model/train.js';
+import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
 import type { ArmSpec, Intervention } from '../../src/trial-dsl/spec.js';
@@ -147,6 +147,28 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     // windows: s1 tokens (day 0 -> 30: onset; day 30 -> 90: stop), s2 tokens (none)
     expect(Array.from(exposureChangeTokens(spec, set.x, set.n * set.T))).toEqual([1, 1, 0, 0]);
     expect(() => exposureChangeTokens({ ...spec, version: 1 }, set.x, 1)).toThrow(/version 2/);
+  });
+
+  it('tokens in the first year on an exposure, or after a stop, are the ones flagged for the early weight', () => {
+    const weights = { changeWeight: 4, earlyWeight: 2, earlyYears: 1 };
+    // s1: atorvastatin from the day-0 visit: both of its tokens are early (0 and 90 days on); the
+    // first is also an onset token and takes the change weight
+    const c1 = cohort([[0, 'DRUG//atorvastatin', 20]]);
+    const spec1 = fitTokenizer(c1);
+    const set1 = encodeHistories(spec1, c1.subjects.map((s) => subjectHistory(spec1, s)), 2);
+    expect(Array.from(earlyExposureTokens(spec1, set1.x, set1.n * set1.T, 1))).toEqual([1, 1, 0, 0]);
+    expect(Array.from(tokenLossWeights(spec1, set1.x, set1.n * set1.T, weights)!)).toEqual([4, 2, 1, 1]);
+    // s1: on atorvastatin for 2.2 years before day 0, stopped at the day-30 visit: the first token
+    // is neither early nor a change; the second follows a stop 60 days earlier (early and a change)
+    const c2 = cohort([[-800, 'DRUG//atorvastatin', 20], [30, 'DRUG_STOP//atorvastatin', 0]]);
+    const spec2 = fitTokenizer(c2);
+    const set2 = encodeHistories(spec2, c2.subjects.map((s) => subjectHistory(spec2, s)), 2);
+    expect(Array.from(earlyExposureTokens(spec2, set2.x, set2.n * set2.T, 1))).toEqual([0, 1, 0, 0]);
+    expect(Array.from(tokenLossWeights(spec2, set2.x, set2.n * set2.T, { ...weights, changeWeight: 1 })!)).toEqual([1, 2, 1, 1]);
+    // a window of 3 months leaves out the token 90 days after the start
+    expect(Array.from(earlyExposureTokens(spec1, set1.x, set1.n * set1.T, 0.2))).toEqual([1, 0, 0, 0]);
+    expect(tokenLossWeights(spec1, set1.x, 4, { changeWeight: 1, earlyWeight: 1, earlyYears: 1 })).toBeUndefined();
+    expect(() => earlyExposureTokens(spec1, set1.x, 4, spec1.yearsOnCap + 1)).toThrow(/cap/);
   });
 
   it('a version 2 spec keeps the five-feature layout (checkpoints written before version 3 still load)', () => {

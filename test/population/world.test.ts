@@ -360,6 +360,15 @@ describe('reference world: energy compensation and the fixes from the benchmark 
     expect(tre[1]).toBeLessThan(-0.3);
     expect(tre[1]).toBeGreaterThan(-2.5);
   });
+  it('alternate-day and 5:2 fasting lose about a quarter of intake alone, and add nothing to a prescribed energy deficit (Cioffi 2018)', () => {
+    const cr = net(obese, [{ kind: 'diet', energyChangeKcal: -600 }], 'body_weight', [0, 6], true);
+    for (const regimen of ['alternate_day', 'five_two'] as const) {
+      const withTarget = net(obese, [{ kind: 'diet', energyChangeKcal: -600, fasting: { regimen } }], 'body_weight', [0, 6], true);
+      expect(withTarget[1]).toBeCloseTo(cr[1], 6);
+      const alone = net(obese, [{ kind: 'diet', fasting: { regimen } }], 'body_weight', [0, 6], true);
+      expect(alone[1]).toBeLessThan(-2);
+    }
+  });
 
   it('CGM time above 140 mg/dL follows the simulated glucose distribution', () => {
     const t2d = drawSynthetic(pop(300, [{ variable: 'hba1c', min: 7.5, max: 10 }, { variable: 'diabetes', equals: 1 }]), 35).batch;
