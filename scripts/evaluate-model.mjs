@@ -2,11 +2,12 @@
 // Measure a twin-model checkpoint against the reference world (synthetic land, where the
 // reference is ground truth). Usage:
 //   node scripts/evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE.json] [--twins N]
-//     [--only forecast,rollout,effects,drugs,individual]
+//     [--only forecast,rollout,effects,drugs,course,individual]
 // HELDOUT_COHORT: a cohort file from `vtrial cohort` with a seed never used for training.
 // Writes JSON with: one-step forecast error vs the noise floor and calibration per variable;
 // multi-step (rollout) interval coverage; intervention effects model vs reference for each
-// intervention kind; individual-change Pearson r in a personalised-nutrition trial.
+// intervention kind; effects over a 12-month course (an exposure stopped at 6 months, or kept for
+// 12); individual-change Pearson r in a personalised-nutrition trial.
 import { writeFileSync } from 'node:fs';
 import { initBackend } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
@@ -25,8 +26,8 @@ const [ckDir, heldFile] = args.filter((a, i) => !a.startsWith('--') && !(args[i 
 const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
 const outFile = opt('--out', `${ckDir}/evaluation.json`);
 const nTwins = Number(opt('--twins', '2000'));
-// --only forecast,rollout,effects,drugs,individual: run some sections (default all)
-const only = opt('--only', 'forecast,rollout,effects,drugs,individual').split(',');
+// --only forecast,rollout,effects,drugs,course,individual: run some sections (default all)
+const only = opt('--only', 'forecast,rollout,effects,drugs,course,individual').split(',');
 const want = (k) => only.includes(k);
 if (!ckDir || !heldFile) { console.error('usage: evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE] [--twins N]'); process.exit(2); }
 
@@ -157,6 +158,44 @@ if (want('drugs')) {
     const m = mean(change(mt, outcome).map((x, i) => x - change(mc, outcome)[i]));
     result.drugEffects.push({ drug: d.name, class: d.class, dose, unit: d.unit, outcome, reference: r, model: m, ratio: Math.abs(r) > 1e-9 ? m / r : null });
     log(`drug ${d.name} ${dose}: ${outcome} reference ${r.toFixed(2)} model ${m.toFixed(2)}`);
+  }
+}
+
+// ---- 3c. 12-month courses: what happens after a stop, and effects kept beyond 6 months ----
+// Section 3 ends every exposure at the 6-month visit; trials also stop an intervention and follow
+// up (regain after a diet), or keep it for a year (incretin weight loss still growing). Effect
+// (arm minus control, change from day 0) at every visit, model vs reference, same tolerance as 3.
+if (want('course')) {
+  const cdays = [0, 91, 182, 273, 365];
+  const csched = { durationDays: 365, dropout: 0, visits: cdays.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : OUTCOMES.filter((v) => allVars.includes(v)) })) };
+  const cbase = { startDay: 0, adherence: 0.85, adherenceWaning: 0.2 };
+  const COURSES = [
+    ['diet: -600 kcal/day, stopped at 6 months', { kind: 'diet', energyChangeKcal: -600, stopDay: 182 }, 'body_weight'],
+    ['weight_loss: 7%, intensive, stopped at 6 months', { kind: 'weight_loss', targetPct: 7, support: 'intensive', stopDay: 182 }, 'body_weight'],
+    ['drug: atorvastatin 20 mg, stopped at 6 months', { kind: 'drug', drug: 'atorvastatin', dose: 20, frequency: 'daily', stopDay: 182 }, 'ldl_c'],
+    ['drug: semaglutide 1 mg weekly, 12 months', { kind: 'drug', drug: 'semaglutide', dose: 1, frequency: 'weekly', stopDay: 365 }, 'body_weight'],
+    ['drug: amlodipine 5 mg, 12 months', { kind: 'drug', drug: 'amlodipine', dose: 5, frequency: 'daily', stopDay: 365 }, 'sbp'],
+  ];
+  const atVisit = (t, v, k) => { const n = t.n, nv = t.visitDays.length; const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = t.values[v][i * nv + k] - t.values[v][i * nv]; return out; };
+  const rc = await ref.simulate(batch, control, csched, ctx);
+  const mc = await sim.simulate(batch, control, csched, ctx);
+  result.courseEffects = [];
+  for (const [label, iv, outcome] of COURSES) {
+    const arm = { id: 'treat', label, role: 'experimental', interventions: [{ ...cbase, ...iv }] };
+    const rt = await ref.simulate(batch, arm, csched, ctx);
+    const mt = await sim.simulate(batch, arm, csched, ctx);
+    const visits = [];
+    for (let k = 1; k < cdays.length; k++) {
+      const dr = atVisit(rt, outcome, k).map((x, i) => x - atVisit(rc, outcome, k)[i]);
+      const dm = atVisit(mt, outcome, k).map((x, i) => x - atVisit(mc, outcome, k)[i]);
+      const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+      const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / (a.length - 1)); };
+      const r = mean(dr), m = mean(dm), seR = sd(dr) / Math.sqrt(dr.length), seM = sd(dm) / Math.sqrt(dm.length);
+      const tol = seR > 0 ? Math.max(0.1 * Math.abs(r), 1.96 * seR) : 1.96 * seM;
+      visits.push({ day: cdays[k], reference: r, model: m, within: Math.abs(m - r) <= tol });
+    }
+    result.courseEffects.push({ label, outcome, visits });
+    log(`course ${label}: ${outcome} reference ${visits.map((x) => x.reference.toFixed(2)).join(' ')} model ${visits.map((x) => x.model.toFixed(2)).join(' ')} (days ${cdays.slice(1).join(', ')}) within ${visits.filter((x) => x.within).length}/${visits.length}`);
   }
 }
 

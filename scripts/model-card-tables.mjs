@@ -52,6 +52,14 @@ if (e.drugEffects?.length) {
   if (rs.length) out.push('', `Median model/reference ratio ${f(rs[Math.floor(rs.length / 2)])} (range ${f(rs[0])} to ${f(rs[rs.length - 1])}, ${rs.length} drugs with a reference effect above 0.05).`);
   out.push('');
 }
+if (e.courseEffects?.length) {
+  out.push('### Effects over a 12-month course: after a stop, and kept for a year', '');
+  out.push('The same twins and adherence as above, visits every 3 months; effect (arm minus no intervention, change from day 0) at each visit, reference / model. Within tolerance as above.', '');
+  const days = e.courseEffects[0].visits.map((v) => v.day);
+  out.push(`| arm | outcome | ${days.map((d) => `day ${d}`).join(' | ')} | within |`, `|---|---|${days.map(() => '---|').join('')}---|`);
+  for (const x of e.courseEffects) out.push(`| ${x.label} | ${x.outcome} | ${x.visits.map((v) => `${f(v.reference)} / ${f(v.model)}`).join(' | ')} | ${x.visits.filter((v) => v.within).length}/${x.visits.length} |`);
+  out.push('');
+}
 if (e.individualEffects) {
   out.push('### Individual 6-month change, personalised-nutrition arm', '');
   out.push('| outcome | n | Pearson r | noise ceiling | SD of realised change |', '|---|---|---|---|---|');
