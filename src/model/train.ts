@@ -75,6 +75,14 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
   readonly earlyWeight: number;
   /** The window, in years, of earlyWeight (above 0, at most the tokeniser's years-on cap). */
   readonly earlyYears: number;
+  /**
+   * Extra training copies of each history (with at least 4 visits) that start at a later visit,
+   * drawn per history from the seed (0 = none). The cohort's histories are shorter than
+   * blockSize, so without them every window starts at the first visit and the model always sees
+   * the values from before an exposure began; a copy that starts later makes it predict from
+   * the exposure features and the visits it is shown. Validation histories are not copied.
+   */
+  readonly lateStarts: number;
 }
 
 export const DEFAULT_TRAIN: TrainSettings = {
@@ -97,6 +105,7 @@ export const DEFAULT_TRAIN: TrainSettings = {
   changeWeight: 1,
   earlyWeight: 1,
   earlyYears: 1,
+  lateStarts: 0,
 };
 
 /** Merge user settings (from --config and flags) into the defaults; unknown or bad keys name themselves. */
@@ -116,6 +125,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
   for (const k of ['dModel', 'nLayers', 'nHeads', 'mlpRatio', 'nMix', 'blockSize', 'batchSize', 'epochs'] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 1) throw new InputError(`${source}: setting '${k}' must be a positive integer. Received: ${k}=${s[k]}`);
   }
+  if (!Number.isInteger(s.lateStarts)) throw new InputError(`${source}: setting 'lateStarts' must be a whole number (extra copies of each history that start at a later visit). Received: lateStarts=${s.lateStarts}`);
   if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
   if (!(s.changeWeight > 0)) throw new InputError(`${source}: setting 'changeWeight' must be above 0 (1 = every token weighs the same). Received: changeWeight=${s.changeWeight}`);
   if (!(s.earlyWeight > 0)) throw new InputError(`${source}: setting 'earlyWeight' must be above 0 (1 = every token weighs the same). Received: earlyWeight=${s.earlyWeight}`);
@@ -213,6 +223,27 @@ export function earlyExposureTokens(spec: TokenizerSpec, x: Float32Array, count:
       const on = x[b + E + e] === 1 && x[b + 2 * E + e]! < cut;
       const off = L.F === 7 && x[b + 5 * E + e]! > 0 && x[b + 6 * E + e]! < cut;
       if (on || off) { out[t] = 1; break; }
+    }
+  }
+  return out;
+}
+
+/**
+ * `perHistory` copies of each history with at least 4 visits, each starting at a later visit
+ * (index 1 .. visits - 3, so a copy keeps at least 2 tokens), drawn from (seed, history id).
+ * A copy keeps the statics and the whole exposure timeline: exposures that began before its
+ * first visit are in force there, with their years on.
+ */
+export function lateStartHistories(hs: readonly History[], perHistory: number, seed: number): History[] {
+  const out: History[] = [];
+  if (perHistory <= 0) return out;
+  for (const h of hs) {
+    const nv = h.visits.length;
+    if (nv < 4) continue;
+    const rng = new Rng(seed, hashString(`late-start:${h.id}`), Purpose.cohort);
+    for (let j = 0; j < perHistory; j++) {
+      const k = 1 + rng.int(nv - 3);
+      out.push({ ...h, id: `${h.id}#${k}`, visits: h.visits.slice(k) });
     }
   }
   return out;
@@ -341,7 +372,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   }
   const maxVisits = Math.max(2, ...cohort.subjects.length ? [...trainH, ...valH].map((h) => h.visits.length) : [2]);
   const T = Math.min(s.blockSize, maxVisits - 1);
-  const train = encodeHistories(spec, trainH, T);
+  const train = encodeHistories(spec, s.lateStarts > 0 ? [...trainH, ...lateStartHistories(trainH, s.lateStarts, s.seed)] : trainH, T);
   const val = encodeHistories(spec, valH, T);
   if (train.n === 0) throw new InputError(`${cohortFile}: no participant in the training split has two or more visits`, ['  the model learns from visit-to-visit changes: each participant needs at least two measurement days']);
   if (val.n === 0) throw new InputError(`${cohortFile}: the validation split is empty (${cohort.subjects.length} participants, valFraction ${s.valFraction})`, ['  hint: use a larger cohort or raise valFraction in --config']);

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
 import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories } from '../../src/model/tokenizer.js';
-import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights } from '../../src/model/train.js';
+import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
 import type { ArmSpec, Intervention } from '../../src/trial-dsl/spec.js';
@@ -169,6 +169,39 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     expect(Array.from(earlyExposureTokens(spec1, set1.x, set1.n * set1.T, 0.2))).toEqual([1, 0, 0, 0]);
     expect(tokenLossWeights(spec1, set1.x, 4, { changeWeight: 1, earlyWeight: 1, earlyYears: 1 })).toBeUndefined();
     expect(() => earlyExposureTokens(spec1, set1.x, 4, spec1.yearsOnCap + 1)).toThrow(/cap/);
+  });
+
+  it('late-start copies begin at a later visit, keep the exposure timeline, and are drawn from the seed', () => {
+    const rows = [
+      { subject: 's1', time: 0, code: 'age', value: 50 },
+      { subject: 's1', time: 0, code: 'sex', value: 1 },
+      ...[0, 30, 60, 90, 120, 150].map((t) => ({ subject: 's1', time: t, code: 'ldl_c', value: 130 - t / 3 })),
+      { subject: 's1', time: 0, code: 'DRUG//atorvastatin', value: 20 },
+      { subject: 's2', time: 0, code: 'age', value: 60 },
+      ...[0, 30, 60].map((t) => ({ subject: 's2', time: t, code: 'ldl_c', value: 120 })),
+    ];
+    const c = cohortFromRows('t.csv', rows);
+    const spec = fitTokenizer(c);
+    const hs = c.subjects.map((s) => subjectHistory(spec, s));
+    const late = lateStartHistories(hs, 3, 1);
+    // s2 has 3 visits: too short to copy; s1 gets 3 copies starting at visit 1..3
+    expect(late).toHaveLength(3);
+    for (const h of late) {
+      const k = Number(h.id.split('#')[1]);
+      expect(h.id.startsWith('s1#')).toBe(true);
+      expect(k).toBeGreaterThanOrEqual(1);
+      expect(k).toBeLessThanOrEqual(3);
+      expect(h.visits).toEqual(hs[0]!.visits.slice(k));
+      expect(h.exposures).toBe(hs[0]!.exposures);
+    }
+    expect(lateStartHistories(hs, 3, 1).map((h) => h.id)).toEqual(late.map((h) => h.id));
+    expect(lateStartHistories(hs, 0, 1)).toEqual([]);
+    // the drug started before a copy's first visit is in force there, with its years on
+    const set = encodeHistories(spec, [late[0]!], 4);
+    const L = featureLayout(spec);
+    const e = spec.exposures.findIndex((x) => x.code === 'DRUG//atorvastatin');
+    expect(set.x[L.offsets.expo + 4 * L.E + e]).toBe(1);
+    expect(set.x[L.offsets.expo + 2 * L.E + e]).toBeGreaterThan(0);
   });
 
   it('a version 2 spec keeps the five-feature layout (checkpoints written before version 3 still load)', () => {
