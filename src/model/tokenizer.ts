@@ -625,9 +625,16 @@ export function encodeHistories(spec: TokenizerSpec, hs: readonly History[], T: 
     for (let s = 0; s < nv - 1; s += T) windows.push({ h, start: s, len: Math.min(T, nv - 1 - s) });
   }
   const n = windows.length;
-  const x = new Float32Array(n * T * L.dim);
-  const y = new Float32Array(n * T * L.V);
-  const m = new Float32Array(n * T * L.V);
+  let x: Float32Array, y: Float32Array, m: Float32Array;
+  try {
+    x = new Float32Array(n * T * L.dim);
+    y = new Float32Array(n * T * L.V);
+    m = new Float32Array(n * T * L.V);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new InputError(`the encoded set is too large for one array: ${n} windows x ${T} tokens x ${L.dim} features = ${n * T * L.dim} values (${e.message})`,
+      ['  hint: train on fewer participants, lower blockSize, or lower lateStarts in --config']);
+  }
   let tokens = 0;
   windows.forEach((w, b) => {
     for (let t = 0; t < w.len; t++) {
