@@ -77,10 +77,10 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
   readonly earlyYears: number;
   /**
    * Extra training copies of each history (with at least 4 visits) that start at a later visit,
-   * drawn per history from the seed (0 = none). The cohort's histories are shorter than
-   * blockSize, so without them every window starts at the first visit and the model always sees
-   * the values from before an exposure began; a copy that starts later makes it predict from
-   * the exposure features and the visits it is shown. Validation histories are not copied.
+   * drawn per history from the seed (0 = none). When histories are shorter than blockSize (the
+   * bundled model's cohort's are), every window starts at the first visit and the model always
+   * sees the values from before an exposure began; a copy that starts later makes it predict
+   * from the exposure features and the visits it is shown. Validation histories are not copied.
    */
   readonly lateStarts: number;
 }
