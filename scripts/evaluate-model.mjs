@@ -108,7 +108,21 @@ const allVars = spec.measured.map((m) => m.id);
 const schedule = { durationDays: 182, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : [...new Set([...OUTCOMES, 'sleep_duration'])].filter((v) => allVars.includes(v)) })) };
 const control = { id: 'control', label: 'control', role: 'no_intervention', interventions: [] };
 const ctx = { seed: 99 };
-const change = (t, v) => { const n = t.n, nv = t.visitDays.length; const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = t.values[v][i * nv + nv - 1] - t.values[v][i * nv]; return out; };
+// change of variable v from the first visit to visit k (default the last), per twin
+const change = (t, v, k = t.visitDays.length - 1) => { const n = t.n, nv = t.visitDays.length; const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = t.values[v][i * nv + k] - t.values[v][i * nv]; return out; };
+const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / (a.length - 1)); };
+// per-twin effect: change under the arm minus change under control (paired twins)
+const paired = (arm, ctl) => arm.map((x, i) => x - ctl[i]);
+// model vs reference effect. Tolerance: 10% of the reference effect or its 95% Monte Carlo
+// half-width, whichever is wider; where the reference effect is exactly zero by construction
+// (paired streams, an inert placebo: no Monte Carlo spread at all), the model's own 95% Monte
+// Carlo half-width instead
+function compareEffect(dr, dm) {
+  const r = mean(dr), m = mean(dm), seR = sd(dr) / Math.sqrt(dr.length), seM = sd(dm) / Math.sqrt(dm.length);
+  const tol = seR > 0 ? Math.max(0.1 * Math.abs(r), 1.96 * seR) : 1.96 * seM;
+  return { reference: r, referenceMc95: [r - 1.96 * seR, r + 1.96 * seR], model: m, modelSe: seM, within: Math.abs(m - r) <= tol, sameSign: Math.sign(m) === Math.sign(r) || Math.abs(r) < 1.96 * seR };
+}
 const refCtl = await ref.simulate(batch, control, schedule, ctx);
 const modCtl = await sim.simulate(batch, control, schedule, ctx);
 result.interventionEffects = [];
@@ -120,16 +134,7 @@ for (const [label, iv, primary] of want('effects') ? KIND_ARMS : []) {
   const rows = {};
   for (const v of [...new Set([primary, ...OUTCOMES])]) {
     if (!refT.values[v] || !modT.values[v]) continue;
-    const dr = change(refT, v).map((x, i) => x - change(refCtl, v)[i]);
-    const dm = change(modT, v).map((x, i) => x - change(modCtl, v)[i]);
-    const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
-    const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / (a.length - 1)); };
-    const r = mean(dr), m = mean(dm), seR = sd(dr) / Math.sqrt(dr.length), seM = sd(dm) / Math.sqrt(dm.length);
-    // tolerance: 10% of the reference effect or its 95% Monte Carlo half-width, whichever is
-    // wider; where the reference effect is exactly zero by construction (paired streams, an inert
-    // placebo: no Monte Carlo spread at all), the model's own 95% Monte Carlo half-width instead
-    const tol = seR > 0 ? Math.max(0.1 * Math.abs(r), 1.96 * seR) : 1.96 * seM;
-    rows[v] = { reference: r, referenceMc95: [r - 1.96 * seR, r + 1.96 * seR], model: m, modelSe: seM, within: Math.abs(m - r) <= tol, sameSign: Math.sign(m) === Math.sign(r) || Math.abs(r) < 1.96 * seR };
+    rows[v] = compareEffect(paired(change(refT, v), change(refCtl, v)), paired(change(modT, v), change(modCtl, v)));
   }
   result.interventionEffects.push({ label, kind: iv.kind, primary, outcomes: rows });
   const p = rows[primary];
@@ -153,9 +158,8 @@ if (want('drugs')) {
     let mt;
     try { mt = await sim.simulate(sub, arm, sched, ctx); } catch (e) { result.drugEffects.push({ drug: d.name, dose, outcome, error: e.message.split('\n')[0] }); continue; }
     const rt = await ref.simulate(sub, arm, sched, ctx);
-    const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-    const r = mean(change(rt, outcome).map((x, i) => x - change(rc, outcome)[i]));
-    const m = mean(change(mt, outcome).map((x, i) => x - change(mc, outcome)[i]));
+    const r = mean(paired(change(rt, outcome), change(rc, outcome)));
+    const m = mean(paired(change(mt, outcome), change(mc, outcome)));
     result.drugEffects.push({ drug: d.name, class: d.class, dose, unit: d.unit, outcome, reference: r, model: m, ratio: Math.abs(r) > 1e-9 ? m / r : null });
     log(`drug ${d.name} ${dose}: ${outcome} reference ${r.toFixed(2)} model ${m.toFixed(2)}`);
   }
@@ -176,7 +180,6 @@ if (want('course')) {
     ['drug: semaglutide 1 mg weekly, 12 months', { kind: 'drug', drug: 'semaglutide', dose: 1, frequency: 'weekly', stopDay: 365 }, 'body_weight'],
     ['drug: amlodipine 5 mg, 12 months', { kind: 'drug', drug: 'amlodipine', dose: 5, frequency: 'daily', stopDay: 365 }, 'sbp'],
   ];
-  const atVisit = (t, v, k) => { const n = t.n, nv = t.visitDays.length; const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = t.values[v][i * nv + k] - t.values[v][i * nv]; return out; };
   const rc = await ref.simulate(batch, control, csched, ctx);
   const mc = await sim.simulate(batch, control, csched, ctx);
   result.courseEffects = [];
@@ -186,13 +189,8 @@ if (want('course')) {
     const mt = await sim.simulate(batch, arm, csched, ctx);
     const visits = [];
     for (let k = 1; k < cdays.length; k++) {
-      const dr = atVisit(rt, outcome, k).map((x, i) => x - atVisit(rc, outcome, k)[i]);
-      const dm = atVisit(mt, outcome, k).map((x, i) => x - atVisit(mc, outcome, k)[i]);
-      const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
-      const sd = (a) => { const m = mean(a); return Math.sqrt(a.reduce((s, x) => s + (x - m) ** 2, 0) / (a.length - 1)); };
-      const r = mean(dr), m = mean(dm), seR = sd(dr) / Math.sqrt(dr.length), seM = sd(dm) / Math.sqrt(dm.length);
-      const tol = seR > 0 ? Math.max(0.1 * Math.abs(r), 1.96 * seR) : 1.96 * seM;
-      visits.push({ day: cdays[k], reference: r, model: m, within: Math.abs(m - r) <= tol });
+      const c = compareEffect(paired(change(rt, outcome, k), change(rc, outcome, k)), paired(change(mt, outcome, k), change(mc, outcome, k)));
+      visits.push({ day: cdays[k], reference: c.reference, model: c.model, within: c.within });
     }
     result.courseEffects.push({ label, outcome, visits });
     log(`course ${label}: ${outcome} reference ${visits.map((x) => x.reference.toFixed(2)).join(' ')} model ${visits.map((x) => x.model.toFixed(2)).join(' ')} (days ${cdays.slice(1).join(', ')}) within ${visits.filter((x) => x.within).length}/${visits.length}`);
@@ -227,7 +225,6 @@ if (want('individual')) {
       pred[i] = s / M - refT.values[v][i * nv];
       real[i] = refT.values[v][i * nv + nv - 1] - refT.values[v][i * nv];
     }
-    const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
     const mp = mean(pred), mr = mean(real);
     let sxy = 0, sxx = 0, syy = 0;
     for (let i = 0; i < n; i++) { sxy += (pred[i] - mp) * (real[i] - mr); sxx += (pred[i] - mp) ** 2; syy += (real[i] - mr) ** 2; }
