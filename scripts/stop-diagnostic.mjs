@@ -26,10 +26,12 @@ const schedule = { durationDays: 365, dropout: 0, visits: days.map((d) => ({ lab
 const iv = { kind: 'drug', drug: 'atorvastatin', dose: 20, frequency: 'daily', startDay: 0, stopDay: 182, adherence: 0.85, adherenceWaning: 0.2 };
 const arms = { stop: { id: 'stop', label: 's', role: 'experimental', interventions: [iv] }, ctl: { id: 'ctl', label: 'c', role: 'no_intervention', interventions: [] } };
 const k = spec.measured.findIndex((m) => m.id === 'ldl_c');
+const world = {};
+for (const [name, arm] of Object.entries(arms)) world[name] = await ref.simulate(batch, arm, schedule, { seed: 99 });
 for (const from of [182, 273]) {
   const res = {};
   for (const [name, arm] of Object.entries(arms)) {
-    const t = await ref.simulate(batch, arm, schedule, { seed: 99 });
+    const t = world[name];
     const nv = days.length, vi = days.indexOf(from);
     const tl0 = exposureTimeline(model, armExposureEvents(arm, 365), name);
     // rollouts start at day 0: shift the exposure timeline so that day `from` becomes day 0
