@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, matmulGflops } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
 import { ModelSimulator } from '../dist/model/simulator.js';
-import { initParams, forward, mixtureNll, paramCount, DEFAULT_ARCH } from '../dist/model/transformer.js';
+import { initParams, forward, mixtureNll, paramCount, matMulPlainGrad, DEFAULT_ARCH } from '../dist/model/transformer.js';
 import { featureLayout, TIME_PERIODS } from '../dist/model/tokenizer.js';
 import { Rng } from '../dist/core/rng.js';
 
@@ -67,6 +67,21 @@ export async function run(log) {
   const trainTps = (steps * B * T) / trainSec;
   tf.dispose([x, y, m]); for (const v of p.values()) v.dispose(); opt.dispose();
 
+  // the input projection's gradient (the largest product in a training step): tfjs's own matMul
+  // gradient (products with a transposed operand) against forward's (explicit transposes)
+  const xa = tf.randomNormal([B * T, F], 0, 1, 'float32', 3);
+  const Wv = tf.variable(tf.randomNormal([F, c.dModel], 0, 0.02, 'float32', 4));
+  const gradTime = (mm) => {
+    const once = () => { const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(mm(xa, Wv))), [Wv]); grads[Wv.name].dataSync(); tf.dispose([value, ...Object.values(grads)]); };
+    once();
+    let n = 0; const t = performance.now();
+    while (performance.now() - t < 2000) { once(); n++; }
+    return (performance.now() - t) / n;
+  };
+  const tfjsGradMs = gradTime((a, w) => tf.matMul(a, w));
+  const plainGradMs = gradTime(matMulPlainGrad);
+  tf.dispose([xa, Wv]);
+
   // the standard trial through the Simulator interface: 12 monthly visits + baseline, 10 variables, 2 arms
   const days = Array.from({ length: 13 }, (_, i) => Math.round(i * 30.4375));
   const schedule = { durationDays: 365, dropout: 0, visits: days.map((d, i) => ({ label: `m${i}`, day: d, variables: STANDARD_VARS.filter((v) => spec.measured.some((q) => q.id === v)) })) };
@@ -108,6 +123,7 @@ export async function run(log) {
     params,
     matmul_gflops: matmul,
     train_tokens_per_s: trainTps,
+    input_projection_grad_tfjs_over_plain: tfjsGradMs / plainGradMs,
     rollout_tokens_per_s: rolloutTps,
     twin_rollouts_per_s: (2 * nTwins) / trialSec,
     standard_trial_10000_twins_2_arms_s: trialSec,

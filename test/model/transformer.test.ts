@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend.js';
-import { initParams, forward, forwardStep, forwardStepSplit, KVCache, mixtureNll, validateConfig, disposeParams, paramCount, type ModelConfig } from '../../src/model/transformer.js';
+import { initParams, forward, matMulPlainGrad, forwardStep, forwardStepSplit, KVCache, mixtureNll, validateConfig, disposeParams, paramCount, type ModelConfig } from '../../src/model/transformer.js';
 import { saveWeights, saveManifest, loadCheckpoint, MANIFEST_FORMAT, catalogHash, type Manifest } from '../../src/model/checkpoint.js';
 import { fitTokenizer, subjectHistory, encodeHistories, featureLayout, normalise, writeToken, TIME_PERIODS, type ExposureTimeline, type TokenizerSpec } from '../../src/model/tokenizer.js';
 import { TwinModel } from '../../src/model/twin-model.js';
@@ -33,6 +33,25 @@ describe('transformer', () => {
     expect(paramCount(p)).toBe(12 * C + C + 2 * perLayer + 2 * C + C * 18 + 18);
     tf.dispose([x, y]);
     disposeParams(p);
+  });
+
+  it("the training matmul has tfjs's own matmul value and gradients (a variable among its inputs)", () => {
+    const a = tf.tensor2d(randomX(1, 7, 5, 3), [7, 5]);
+    const W = tf.variable(tf.tensor2d(randomX(1, 5, 4, 4), [5, 4]));
+    const dy = tf.tensor2d(randomX(1, 7, 4, 5), [7, 4]);
+    const loss = (mm: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D) => () => tf.sum(tf.mul(tf.tanh(mm(a, W)), dy)) as tf.Scalar;
+    const ours = tf.variableGrads(loss(matMulPlainGrad), [W]);
+    const theirs = tf.variableGrads(loss((x, w) => tf.matMul(x, w)), [W]);
+    expect(ours.value.dataSync()[0]).toBeCloseTo(theirs.value.dataSync()[0]!, 5);
+    const g1 = ours.grads[W.name]!.dataSync(), g2 = theirs.grads[W.name]!.dataSync();
+    expect(g1.length).toBe(20);
+    for (let i = 0; i < g1.length; i++) expect(g1[i]).toBeCloseTo(g2[i]!, 5);
+    const [ga] = tf.grads((x: tf.Tensor) => tf.sum(tf.mul(matMulPlainGrad(x as tf.Tensor2D, W), dy)))([a]);
+    const [gb] = tf.grads((x: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, W), dy)))([a]);
+    const da = ga!.dataSync(), db = gb!.dataSync();
+    expect(Math.max(...Array.from(da, (v, i) => Math.abs(v - db[i]!)))).toBeLessThan(1e-5);
+    expect(Math.max(...Array.from(db, Math.abs))).toBeGreaterThan(0.1);
+    tf.dispose([a, W, dy, ga!, gb!, ours.value, theirs.value, ...Object.values(ours.grads), ...Object.values(theirs.grads)]);
   });
 
   it('bad config arguments name themselves', () => {
