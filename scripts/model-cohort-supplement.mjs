@@ -14,6 +14,10 @@
 // lipid drugs and sterols/fibre/fat quality in raised LDL, glucose drugs and diets in diabetes,
 // weight-loss drugs and programmes in obesity); 12% get no intervention (the untreated course of
 // the same populations). The strata are generic indications, not any benchmark trial.
+// --placebo-controls P (0-1, with --enriched): an indicated drug or supplement episode is, with
+// probability P, the placebo that mimics it instead (same start, stop and adherence), as in the
+// placebo-controlled trials run in these populations; without it (or P = 0) the draws, and the
+// file, are the same as before the option existed.
 // Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
 // written with different seeds can be concatenated into one cohort.
 import { createWriteStream } from 'node:fs';
@@ -31,6 +35,12 @@ const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.a
 if (!(N >= 1 && N <= 100_000)) { process.stderr.write('N must be 1-100000\n'); process.exit(2); }
 const TRIAL_LIKE = process.argv.includes('--trial-like');
 const ENRICHED = process.argv.includes('--enriched');
+const pcAt = process.argv.indexOf('--placebo-controls');
+const PLACEBO_CONTROLS = pcAt < 0 ? 0 : Number(process.argv[pcAt + 1]);
+if (!(PLACEBO_CONTROLS >= 0 && PLACEBO_CONTROLS <= 1)) { process.stderr.write(`--placebo-controls must be a share from 0 to 1 (got '${process.argv[pcAt + 1]}')\n`); process.exit(2); }
+if (PLACEBO_CONTROLS > 0 && !ENRICHED) { process.stderr.write('--placebo-controls needs --enriched (it replaces the indicated episodes)\n'); process.exit(2); }
+// the placebo an indicated drug or supplement is compared against
+const placeboFor = (iv) => ({ kind: 'placebo', mimics: iv.kind === 'supplement' ? 'supplement' : iv.frequency === 'weekly' ? 'weekly injection' : 'drug' });
 const PANELS = [
   ['sbp', 'dbp', 'resting_hr'], ['body_weight', 'bmi', 'waist', 'body_fat_pct'], ['total_cholesterol', 'ldl_c', 'hdl_c', 'triglycerides'],
   ['fasting_glucose', 'hba1c', 'fasting_insulin'], ['crp', 'alt', 'creatinine', 'egfr'], ['cgm_mean_glucose', 'cgm_tir', 'cgm_cv', 'cgm_time_above_140', 'ppgr'],
@@ -158,7 +168,9 @@ for (let s = 0; s < N; s++) {
     const start = TRIAL_LIKE && r.uniform() < 0.7 ? 0 : Math.round(r.uniform() * days * 0.8);
     const stop = r.uniform() < 0.5 ? days + 1 : Math.min(days + 1, start + 28 + Math.round(r.uniform() * days * 0.6));
     const full = r.uniform() < 0.3;
-    const iv = matched && r.uniform() < 0.65 ? matched(r) : intervention(r);
+    const indicated = matched && r.uniform() < 0.65;
+    let iv = indicated ? matched(r) : intervention(r);
+    if (PLACEBO_CONTROLS > 0 && indicated && (iv.kind === 'drug' || iv.kind === 'supplement') && r.uniform() < PLACEBO_CONTROLS) iv = placeboFor(iv);
     ivs.push({ ...iv, startDay: start, stopDay: stop, adherence: full ? 1 : 0.5 + 0.5 * r.uniform(), adherenceWaning: full ? 0 : 0.5 * r.uniform() });
   }
   const vr = new Rng(SEED, sid, P_VIS);
