@@ -16,7 +16,9 @@
  *          each was already in force at this visit (so an onset between the two is explicit);
  *          from version 3, for an exposure that has stopped, the level it had (times the
  *          adherence planned then) and the time since it stopped, so what happens after a diet
- *          or a drug ends (slow regain, a drug effect washing out) can be learned.
+ *          or a drug ends (slow regain, a drug effect washing out) can be learned; from version
+ *          4, also the level times the planned adherence (the dose actually planned to be taken),
+ *          so an effect that scales with both is linear in one input feature.
  *
  * The transformer at token i outputs a predictive distribution for every variable at visit
  * i + 1: the query "variable v at time t under these exposures" is part of the token, so
@@ -71,9 +73,10 @@ export interface TokenizerSpec {
   /**
    * 1: three features per exposure and class (level, active, years on); 2: five (also planned
    * adherence at the query time and whether in force at the current visit); 3: seven (also, once
-   * stopped, the former level times its planned adherence, and the years since the stop).
+   * stopped, the former level times its planned adherence, and the years since the stop); 4: eight
+   * (also the level times the planned adherence at the query time).
    */
-  readonly version: 1 | 2 | 3;
+  readonly version: 1 | 2 | 3 | 4;
   readonly measured: readonly MeasuredVar[];
   readonly statics: readonly StaticVar[];
   readonly exposures: readonly ExposureCode[];
@@ -198,8 +201,8 @@ export function featureLayout(spec: TokenizerSpec) {
   const o = { values: 0, mask: V, statics: 2 * V, time: 2 * V + S, qtime: 2 * V + S + time, qdt: 2 * V + S + 2 * time, hasQuery: 2 * V + S + 2 * time + 1, expo: 2 * V + S + 2 * time + 2 };
   // per exposure: level / scale, active (0/1), years on (capped) [, planned adherence, in force
   // at the current visit (0/1) from version 2] [, former level x adherence, years off (capped)
-  // from version 3]; then per drug class the same
-  const F = spec.version === 3 ? 7 : spec.version === 2 ? 5 : 3;
+  // from version 3] [, level x planned adherence from version 4]; then per drug class the same
+  const F = spec.version === 4 ? 8 : spec.version === 3 ? 7 : spec.version === 2 ? 5 : 3;
   const classes = o.expo + F * E;
   const dim = classes + F * C;
   return { V, S, E, C, P, F, dim, offsets: { ...o, classes } };
@@ -255,7 +258,7 @@ function staticDefault(id: string): number {
  * Build the vocabulary and normalisation from a training cohort. Unknown codes (not in the
  * catalog, not an exposure, not in `extra`) are rejected with the list of them.
  */
-export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = []): TokenizerSpec {
+export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 = 3): TokenizerSpec {
   const extraMap = new Map(extra.map((x) => [x.id, x] as const));
   const meas = new Map<string, { sum: number; sum2: number; n: number; t: Transform; def?: VariableDef; x?: ExtraVariable }>();
   const stat = new Map<string, { sum: number; sum2: number; n: number }>();
@@ -335,7 +338,7 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
     const q = levels.length ? levels[Math.min(levels.length - 1, Math.floor(0.95 * levels.length))]! : 1;
     return { code, scale: q > 0 ? q : 1 };
   });
-  return { version: 3, measured, statics, exposures, classes: drugClasses(exposures), timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
+  return { version, measured, statics, exposures, classes: drugClasses(exposures), timePeriods: [...TIME_PERIODS], yearsOnCap: YEARS_ON_CAP };
 }
 
 /** Pool DRUG//<name> exposures by formulary class; typical dose = the middle marketed dose. */
@@ -536,7 +539,8 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
   // day it stops is measured before the stop takes effect (its effect is still there).
   const qDay = nextDay - IN_FORCE_EPS;
   const v2 = L.F >= 5;
-  const v3 = L.F === 7;
+  const v3 = L.F >= 7;
+  const v4 = L.F === 8;
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;
     const pts = exposures.byCode.get(x.code);
@@ -558,9 +562,10 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       out[off + o.expo + 5 * L.E + e] = f.taken;
       out[off + o.expo + 6 * L.E + e] = f.stopped ? Math.min(f.yearsOff, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
+    if (v4) out[off + o.expo + 7 * L.E + e] = active ? (level / x.scale) * adherenceAt(exposures.adherence?.get(x.code), qDay) : 0;
   }
   for (let k = 0; k < L.C; k++) {
-    let level = 0, active = 0, years = 0, adh = 0, now = 0, former = 0, off3 = Infinity;
+    let level = 0, active = 0, years = 0, adh = 0, now = 0, former = 0, off3 = Infinity, taken = 0;
     for (const m of spec.classes![k]!.members) {
       const pts = exposures.byCode.get(m.code);
       if (!pts) continue;
@@ -577,7 +582,9 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       level += x.level / m.typicalDose;
       active = 1;
       years = Math.max(years, x.yearsOn);
-      adh = Math.max(adh, adherenceAt(exposures.adherence?.get(m.code), qDay));
+      const a = adherenceAt(exposures.adherence?.get(m.code), qDay);
+      adh = Math.max(adh, a);
+      taken += (x.level / m.typicalDose) * a;
     }
     out[off + o.classes + k] = level;
     out[off + o.classes + L.C + k] = active;
@@ -590,6 +597,7 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       out[off + o.classes + 5 * L.C + k] = former;
       out[off + o.classes + 6 * L.C + k] = former > 0 ? Math.min(off3, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
+    if (v4) out[off + o.classes + 7 * L.C + k] = taken;
   }
 }
 

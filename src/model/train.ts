@@ -83,6 +83,13 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
    * from the exposure features and the visits it is shown. Validation histories are not copied.
    */
   readonly lateStarts: number;
+  /**
+   * Tokeniser version of a model trained from scratch: 3 (the default) or 4, which adds per
+   * exposure and drug class the level times the planned adherence, so an effect proportional to
+   * the dose actually taken is linear in one feature (docs/model-card.md). A checkpoint started
+   * from (--init, --resume) keeps its own tokeniser.
+   */
+  readonly tokenizerVersion: number;
 }
 
 export const DEFAULT_TRAIN: TrainSettings = {
@@ -106,6 +113,7 @@ export const DEFAULT_TRAIN: TrainSettings = {
   earlyWeight: 1,
   earlyYears: 1,
   lateStarts: 0,
+  tokenizerVersion: 3,
 };
 
 /** Merge user settings (from --config and flags) into the defaults; unknown or bad keys name themselves. */
@@ -126,6 +134,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
     if (!Number.isInteger(s[k]) || s[k] < 1) throw new InputError(`${source}: setting '${k}' must be a positive integer. Received: ${k}=${s[k]}`);
   }
   if (!Number.isInteger(s.lateStarts)) throw new InputError(`${source}: setting 'lateStarts' must be a whole number (extra copies of each history that start at a later visit). Received: lateStarts=${s.lateStarts}`);
+  if (s.tokenizerVersion !== 3 && s.tokenizerVersion !== 4) throw new InputError(`${source}: setting 'tokenizerVersion' must be 3 or 4 (4 adds the level times the planned adherence per exposure). Received: tokenizerVersion=${s.tokenizerVersion}`);
   if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
   if (!(s.changeWeight > 0)) throw new InputError(`${source}: setting 'changeWeight' must be above 0 (1 = every token weighs the same). Received: changeWeight=${s.changeWeight}`);
   if (!(s.earlyWeight > 0)) throw new InputError(`${source}: setting 'earlyWeight' must be above 0 (1 = every token weighs the same). Received: earlyWeight=${s.earlyWeight}`);
@@ -221,7 +230,7 @@ export function earlyExposureTokens(spec: TokenizerSpec, x: Float32Array, count:
     const b = t * L.dim + o;
     for (let e = 0; e < E; e++) {
       const on = x[b + E + e] === 1 && x[b + 2 * E + e]! < cut;
-      const off = L.F === 7 && x[b + 5 * E + e]! > 0 && x[b + 6 * E + e]! < cut;
+      const off = L.F >= 7 && x[b + 5 * E + e]! > 0 && x[b + 6 * E + e]! < cut;
       if (on || off) { out[t] = 1; break; }
     }
   }
@@ -358,11 +367,15 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const initFrom = opts.init ? await loadCheckpoint(opts.init) : undefined;
   const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0 });
   const s = resumed
-    ? resolveSettings({ ...(resumed.manifest.train as Record<string, unknown>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
+    ? resolveSettings({ ...pickNonArch(resumed.manifest.train as Partial<TrainSettings>, false), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
     : initFrom
       ? resolveSettings({ ...pickNonArch(opts.settings ?? {}), ...arch(initFrom.manifest) })
       : resolveSettings(opts.settings ?? {});
-  const spec = resumed ? resumed.manifest.tokenizer : initFrom ? initFrom.manifest.tokenizer : fitTokenizer(cohort, opts.extraVariables);
+  const spec = resumed ? resumed.manifest.tokenizer : initFrom ? initFrom.manifest.tokenizer : fitTokenizer(cohort, opts.extraVariables, s.tokenizerVersion as 3 | 4);
+  const asked = opts.settings?.tokenizerVersion;
+  if ((resumed || initFrom) && asked !== undefined && asked !== spec.version) {
+    throw new InputError(`tokenizerVersion ${asked} was asked for, but the checkpoint ${opts.resume ? 'being resumed' : 'given to --init'} has version ${spec.version} tokens`, ['  a checkpoint keeps its tokeniser; train from scratch (no --init) for another version']);
+  }
 
   const trainH: History[] = [];
   const valH: History[] = [];
@@ -499,7 +512,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   function buildManifest(valLoss: number): Manifest {
     return {
       format: MANIFEST_FORMAT, created: new Date().toISOString(), engineVersion: ENGINE_VERSION, backend: opts.backend ?? tf.getBackend(),
-      config: c, train: { ...s }, tokenizer: spec, catalogSha256: catalogHash(), data: summary, paramCount: paramCount(params),
+      config: c, train: { ...s, tokenizerVersion: spec.version }, tokenizer: spec, catalogSha256: catalogHash(), data: summary, paramCount: paramCount(params),
       metrics: { epochs: epoch, steps: step, wallSeconds: Math.round(elapsed()), tokensPerSecond: Math.round(tokensPerSecond), trainLoss: lastTrainLoss, valLoss, bestValLoss: bestVal, stoppedBecause, history },
     };
   }
@@ -520,8 +533,11 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   return { outDir: opts.outDir, manifest, params };
 }
 
-function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {
-  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, ...rest } = s as TrainSettings;
+function pickNonArch(s: Partial<TrainSettings>, dropArch = true): Partial<TrainSettings> {
+  // the tokeniser version is the checkpoint's own (recorded from its spec), never a setting to carry
+  const { tokenizerVersion: _t, ...noTok } = s as TrainSettings;
+  if (!dropArch) return noTok;
+  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, ...rest } = noTok;
   return rest;
 }
 

@@ -117,6 +117,38 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     writeToken(spec, out, 0, h2.statics, 0, h2.visits[0]!.values, 30, h2.exposures);
     expect([out[o + 5 * E], out[o + 6 * E]]).toEqual([0, 0]);
   });
+  it('version 4: the level times the planned adherence at the query, per exposure and pooled per class; the first seven features as in version 3', () => {
+    const c = cohort([[0, 'DRUG//atorvastatin', 20], [0, 'ADHERENCE//DRUG//atorvastatin', 0.9], [28, 'ADHERENCE//DRUG//atorvastatin', 0.7], [60, 'DRUG_STOP//atorvastatin', 0]]);
+    const spec4 = fitTokenizer(c, [], 4);
+    const spec3 = fitTokenizer(c);
+    expect([spec4.version, spec3.version]).toEqual([4, 3]);
+    const L4 = featureLayout(spec4), L3 = featureLayout(spec3);
+    expect(L4.F).toBe(8);
+    expect(L4.dim - L3.dim).toBe(L4.E + L4.C);
+    const h = subjectHistory(spec4, c.subjects[0]!);
+    const tok = (spec: typeof spec4, i: number) => {
+      const L = featureLayout(spec);
+      const out = new Float32Array(L.dim);
+      writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
+      return out;
+    };
+    const t4 = tok(spec4, 0), t3 = tok(spec3, 0);
+    // query at day 30: 20 mg at planned adherence 0.7
+    const o = L4.offsets.expo, E = L4.E;
+    expect(t4[o + 7 * E]).toBeCloseTo((20 / spec4.exposures[0]!.scale) * 0.7, 6);
+    const k = spec4.classes!.findIndex((x) => x.name === 'statin');
+    const typical = spec4.classes![k]!.members.find((m) => m.code === 'DRUG//atorvastatin')!.typicalDose;
+    expect(t4[L4.offsets.classes + 7 * L4.C + k]).toBeCloseTo((20 / typical) * 0.7, 6);
+    // features 0-6 of each exposure and class hold the same values as version 3's
+    for (let f = 0; f < 7; f++) {
+      expect(t4[o + f * E]).toBe(t3[L3.offsets.expo + f * E]);
+      expect(t4[L4.offsets.classes + f * L4.C + k]).toBe(t3[L3.offsets.classes + f * L3.C + k]);
+    }
+    // query at day 90: stopped at day 60, nothing is being taken
+    const t4b = tok(spec4, 1);
+    expect([t4b[o + 7 * E], t4b[L4.offsets.classes + 7 * L4.C + k]]).toEqual([0, 0]);
+    expect(t4b[o + 5 * E]).toBeGreaterThan(0); // the former level is still there (version 3 feature)
+  });
   it('the query exposures are those just before the next visit: a stop on its day still counts, a start on it does not', () => {
     // atorvastatin stops at day 30 (a visit day); rosuvastatin starts at day 90 (a visit day)
     const c = cohort([[0, 'DRUG//atorvastatin', 20], [30, 'DRUG_STOP//atorvastatin', 0], [90, 'DRUG//rosuvastatin', 10]]);

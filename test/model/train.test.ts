@@ -158,10 +158,17 @@ describe('rollout spread multipliers', () => {
 });
 
 describe('planned adherence reaches the model', () => {
-  it('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence', async () => {
+  it.each([3, 4])('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence (tokeniser version %i)', async (tokenizerVersion) => {
     const dir = mkdtempSync(join(tmpdir(), 'vtrial-adh-'));
-    const r = await trainModel({ cohort: tinyCohort(800, 13, true), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 6 } });
+    const r = await trainModel({ cohort: tinyCohort(800, 13, true), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 6, tokenizerVersion } });
     r.params.forEach((v) => v.dispose());
+    expect(r.manifest.tokenizer.version).toBe(tokenizerVersion);
+    expect(r.manifest.train.tokenizerVersion).toBe(tokenizerVersion);
+    if (tokenizerVersion === 4) {
+      // a checkpoint keeps its tokeniser: asking --init for another version is an error
+      await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-adh-init-')), init: dir, settings: { ...TINY_SETTINGS, tokenizerVersion: 3 } }))
+        .rejects.toThrow(/tokenizerVersion 3 was asked for, but the checkpoint given to --init has version 4 tokens/);
+    }
     const at = (a: number) => [{ day: 0, code: 'DRUG//atorvastatin', value: 20 }, { day: 0, code: 'ADHERENCE//DRUG//atorvastatin', value: a }];
     const sim = await createModelSimulator(dir, { exposureFn: (arm) => (arm.id === 'full' ? at(1) : arm.id === 'low' ? at(0.3) : []) });
     const schedule: ScheduleSpec = { durationDays: 182, visits: VISIT_DAYS.map((d) => ({ label: `day ${d}`, day: d, variables: ['ldl_c'] })), dropout: 0 };
@@ -184,7 +191,7 @@ describe('planned adherence reaches the model', () => {
     const full = (await meanChange('full')) - none;
     const low = (await meanChange('low')) - none;
     // tiny world: -40% x adherence of ~130 mg/dL, i.e. about -52 at full and -16 at 0.3
-    console.log('tiny model LDL effect at planned adherence 1 / 0.3:', full.toFixed(1), '/', low.toFixed(1), 'mg/dL');
+    console.log(`tiny model (tokeniser version ${tokenizerVersion}) LDL effect at planned adherence 1 / 0.3:`, full.toFixed(1), '/', low.toFixed(1), 'mg/dL');
     expect(full).toBeLessThan(-25);
     expect(low).toBeLessThan(0);
     expect(low / full).toBeLessThan(0.6);
