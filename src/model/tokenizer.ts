@@ -550,11 +550,12 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       continue;
     }
     const { level, active, yearsOn } = exposureAt(pts, qDay);
+    const adh = v2 && active ? adherenceAt(exposures.adherence?.get(x.code), qDay) : 0;
     out[off + o.expo + e] = level / x.scale;
     out[off + o.expo + L.E + e] = active ? 1 : 0;
     out[off + o.expo + 2 * L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
     if (v2) {
-      out[off + o.expo + 3 * L.E + e] = active ? adherenceAt(exposures.adherence?.get(x.code), qDay) : 0;
+      out[off + o.expo + 3 * L.E + e] = adh;
       out[off + o.expo + 4 * L.E + e] = exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
     }
     if (v3) {
@@ -562,7 +563,7 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       out[off + o.expo + 5 * L.E + e] = f.taken;
       out[off + o.expo + 6 * L.E + e] = f.stopped ? Math.min(f.yearsOff, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
-    if (v4) out[off + o.expo + 7 * L.E + e] = active ? (level / x.scale) * adherenceAt(exposures.adherence?.get(x.code), qDay) : 0;
+    if (v4) out[off + o.expo + 7 * L.E + e] = (level / x.scale) * adh;
   }
   for (let k = 0; k < L.C; k++) {
     let level = 0, active = 0, years = 0, adh = 0, now = 0, former = 0, off3 = Infinity, taken = 0;

@@ -367,7 +367,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const initFrom = opts.init ? await loadCheckpoint(opts.init) : undefined;
   const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0 });
   const s = resumed
-    ? resolveSettings({ ...pickNonArch(resumed.manifest.train as Partial<TrainSettings>, false), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
+    ? resolveSettings({ ...withoutTokenizerVersion(resumed.manifest.train as Partial<TrainSettings>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
     : initFrom
       ? resolveSettings({ ...pickNonArch(opts.settings ?? {}), ...arch(initFrom.manifest) })
       : resolveSettings(opts.settings ?? {});
@@ -533,11 +533,14 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   return { outDir: opts.outDir, manifest, params };
 }
 
-function pickNonArch(s: Partial<TrainSettings>, dropArch = true): Partial<TrainSettings> {
-  // the tokeniser version is the checkpoint's own (recorded from its spec), never a setting to carry
-  const { tokenizerVersion: _t, ...noTok } = s as TrainSettings;
-  if (!dropArch) return noTok;
-  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, ...rest } = noTok;
+/** Settings less the tokeniser version: a checkpoint's is its spec's own, never a setting to carry. */
+function withoutTokenizerVersion(s: Partial<TrainSettings>): Partial<TrainSettings> {
+  const { tokenizerVersion: _t, ...rest } = s as TrainSettings;
+  return rest;
+}
+
+function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {
+  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, ...rest } = withoutTokenizerVersion(s) as TrainSettings;
   return rest;
 }
 

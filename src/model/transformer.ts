@@ -137,18 +137,19 @@ function P(p: Params, name: string): tf.Variable {
  * transposes and plain products. tfjs's own matMul gradient asks for products with a transposed
  * operand, which the wasm backend runs about 4x slower than a transpose followed by a plain
  * product (a [896, 884]^T [896, 64] product: 52 ms against 13 ms); training spends most of its
- * time in these gradients (docs/model-card.md, "Training speed").
+ * time in these gradients (docs/model-card.md, "Speed").
  */
-export const matMulPlainGrad = tf.customGrad(((a: tf.Tensor2D, W: tf.Tensor2D, save: tf.GradSaveFunc) => {
+const plainGradMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, W, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([a, W]);
   return {
-    value: tf.matMul(a, W),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sW] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sW)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
-    },
+    value: tf.matMul(a, W) as tf.Tensor2D,
+    gradFunc: (dy: tf.Tensor2D, [sa, sW]: tf.Tensor[]) => [tf.matMul(dy, tf.transpose(sW as tf.Tensor2D)), tf.matMul(tf.transpose(sa as tf.Tensor2D), dy)],
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, W: tf.Tensor2D) => tf.Tensor2D;
+});
+export function matMulPlainGrad(a: tf.Tensor2D, W: tf.Tensor2D): tf.Tensor2D {
+  return plainGradMatMul(a, W);
+}
 
 /** x [..., In] @ W [In, Out] + b -> [..., Out], via a 2-D matmul. */
 function linear(x: tf.Tensor, W: tf.Tensor, b: tf.Tensor): tf.Tensor {
