@@ -18,7 +18,10 @@
  *          adherence planned then) and the time since it stopped, so what happens after a diet
  *          or a drug ends (slow regain, a drug effect washing out) can be learned; from version
  *          4, also the level times the planned adherence (the dose actually planned to be taken),
- *          so an effect that scales with both is linear in one input feature.
+ *          so an effect that scales with both is linear in one input feature; version 5 instead
+ *          multiplies an exposure's level, in-force flag and years on by its planned adherence,
+ *          so every query feature of an exposure just starting is proportional to the adherence
+ *          (no input says "on the drug" apart from how much of it is taken).
  *
  * The transformer at token i outputs a predictive distribution for every variable at visit
  * i + 1: the query "variable v at time t under these exposures" is part of the token, so
@@ -74,9 +77,11 @@ export interface TokenizerSpec {
    * 1: three features per exposure and class (level, active, years on); 2: five (also planned
    * adherence at the query time and whether in force at the current visit); 3: seven (also, once
    * stopped, the former level times its planned adherence, and the years since the stop); 4: eight
-   * (also the level times the planned adherence at the query time).
+   * (also the level times the planned adherence at the query time); 5: seven, as 3, with the
+   * level, in-force flag and years on of an exposure in force at the query multiplied by its
+   * planned adherence (the in-force slot then equals the adherence slot; kept for one layout).
    */
-  readonly version: 1 | 2 | 3 | 4;
+  readonly version: 1 | 2 | 3 | 4 | 5;
   readonly measured: readonly MeasuredVar[];
   readonly statics: readonly StaticVar[];
   readonly exposures: readonly ExposureCode[];
@@ -201,8 +206,9 @@ export function featureLayout(spec: TokenizerSpec) {
   const o = { values: 0, mask: V, statics: 2 * V, time: 2 * V + S, qtime: 2 * V + S + time, qdt: 2 * V + S + 2 * time, hasQuery: 2 * V + S + 2 * time + 1, expo: 2 * V + S + 2 * time + 2 };
   // per exposure: level / scale, active (0/1), years on (capped) [, planned adherence, in force
   // at the current visit (0/1) from version 2] [, former level x adherence, years off (capped)
-  // from version 3] [, level x planned adherence from version 4]; then per drug class the same
-  const F = spec.version === 4 ? 8 : spec.version === 3 ? 7 : spec.version === 2 ? 5 : 3;
+  // from version 3] [, level x planned adherence from version 4]; then per drug class the same.
+  // Version 5: version 3's seven, the first three times the planned adherence.
+  const F = spec.version === 4 ? 8 : spec.version >= 3 ? 7 : spec.version === 2 ? 5 : 3;
   const classes = o.expo + F * E;
   const dim = classes + F * C;
   return { V, S, E, C, P, F, dim, offsets: { ...o, classes } };
@@ -258,7 +264,7 @@ function staticDefault(id: string): number {
  * Build the vocabulary and normalisation from a training cohort. Unknown codes (not in the
  * catalog, not an exposure, not in `extra`) are rejected with the list of them.
  */
-export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 = 3): TokenizerSpec {
+export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 | 5 = 3): TokenizerSpec {
   const extraMap = new Map(extra.map((x) => [x.id, x] as const));
   const meas = new Map<string, { sum: number; sum2: number; n: number; t: Transform; def?: VariableDef; x?: ExtraVariable }>();
   const stat = new Map<string, { sum: number; sum2: number; n: number }>();
@@ -541,6 +547,8 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
   const v2 = L.F >= 5;
   const v3 = L.F >= 7;
   const v4 = L.F === 8;
+  // version 5: the in-force features scaled by the planned adherence (1 otherwise)
+  const v5 = spec.version === 5;
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;
     const pts = exposures.byCode.get(x.code);
@@ -551,9 +559,10 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
     }
     const { level, active, yearsOn } = exposureAt(pts, qDay);
     const adh = v2 && active ? adherenceAt(exposures.adherence?.get(x.code), qDay) : 0;
-    out[off + o.expo + e] = level / x.scale;
-    out[off + o.expo + L.E + e] = active ? 1 : 0;
-    out[off + o.expo + 2 * L.E + e] = Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap;
+    const k = v5 ? adh : 1;
+    out[off + o.expo + e] = (level / x.scale) * k;
+    out[off + o.expo + L.E + e] = active ? k : 0;
+    out[off + o.expo + 2 * L.E + e] = (Math.min(yearsOn, spec.yearsOnCap) / spec.yearsOnCap) * k;
     if (v2) {
       out[off + o.expo + 3 * L.E + e] = adh;
       out[off + o.expo + 4 * L.E + e] = exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
@@ -587,9 +596,11 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       adh = Math.max(adh, a);
       taken += (x.level / m.typicalDose) * a;
     }
-    out[off + o.classes + k] = level;
-    out[off + o.classes + L.C + k] = active;
-    out[off + o.classes + 2 * L.C + k] = Math.min(years, spec.yearsOnCap) / spec.yearsOnCap;
+    // version 5: the class's dose taken (sum of level x adherence) and, for the in-force flag and
+    // years on, the highest member adherence
+    out[off + o.classes + k] = v5 ? taken : level;
+    out[off + o.classes + L.C + k] = v5 ? adh : active;
+    out[off + o.classes + 2 * L.C + k] = (Math.min(years, spec.yearsOnCap) / spec.yearsOnCap) * (v5 ? adh : 1);
     if (v2) {
       out[off + o.classes + 3 * L.C + k] = adh;
       out[off + o.classes + 4 * L.C + k] = now;

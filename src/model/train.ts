@@ -84,10 +84,11 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
    */
   readonly lateStarts: number;
   /**
-   * Tokeniser version of a model trained from scratch: 3 (the default) or 4, which adds per
+   * Tokeniser version of a model trained from scratch: 3 (the default); 4, which adds per
    * exposure and drug class the level times the planned adherence, so an effect proportional to
-   * the dose actually taken is linear in one feature (docs/model-card.md). A checkpoint started
-   * from (--init, --resume) keeps its own tokeniser.
+   * the dose actually taken is linear in one feature; or 5, which instead multiplies the level,
+   * in-force flag and years on of an exposure in force by its planned adherence
+   * (docs/model-card.md). A checkpoint started from (--init, --resume) keeps its own tokeniser.
    */
   readonly tokenizerVersion: number;
 }
@@ -134,7 +135,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
     if (!Number.isInteger(s[k]) || s[k] < 1) throw new InputError(`${source}: setting '${k}' must be a positive integer. Received: ${k}=${s[k]}`);
   }
   if (!Number.isInteger(s.lateStarts)) throw new InputError(`${source}: setting 'lateStarts' must be a whole number (extra copies of each history that start at a later visit). Received: lateStarts=${s.lateStarts}`);
-  if (s.tokenizerVersion !== 3 && s.tokenizerVersion !== 4) throw new InputError(`${source}: setting 'tokenizerVersion' must be 3 or 4 (4 adds the level times the planned adherence per exposure). Received: tokenizerVersion=${s.tokenizerVersion}`);
+  if (![3, 4, 5].includes(s.tokenizerVersion)) throw new InputError(`${source}: setting 'tokenizerVersion' must be 3, 4 or 5 (4 adds the level times the planned adherence per exposure; 5 scales the in-force features by it). Received: tokenizerVersion=${s.tokenizerVersion}`);
   if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
   if (!(s.changeWeight > 0)) throw new InputError(`${source}: setting 'changeWeight' must be above 0 (1 = every token weighs the same). Received: changeWeight=${s.changeWeight}`);
   if (!(s.earlyWeight > 0)) throw new InputError(`${source}: setting 'earlyWeight' must be above 0 (1 = every token weighs the same). Received: earlyWeight=${s.earlyWeight}`);
@@ -209,7 +210,8 @@ export function exposureChangeTokens(spec: TokenizerSpec, x: Float32Array, count
   const act = L.offsets.expo + L.E, now = L.offsets.expo + 4 * L.E;
   for (let t = 0; t < count; t++) {
     const o = t * L.dim;
-    for (let e = 0; e < L.E; e++) if (x[o + act + e] !== x[o + now + e]) { out[t] = 1; break; }
+    // version 5 writes the planned adherence in the query's in-force slot: compare presence
+    for (let e = 0; e < L.E; e++) if ((x[o + act + e]! > 0) !== (x[o + now + e]! > 0)) { out[t] = 1; break; }
   }
   return out;
 }
@@ -229,7 +231,9 @@ export function earlyExposureTokens(spec: TokenizerSpec, x: Float32Array, count:
   for (let t = 0; t < count; t++) {
     const b = t * L.dim + o;
     for (let e = 0; e < E; e++) {
-      const on = x[b + E + e] === 1 && x[b + 2 * E + e]! < cut;
+      // version 5 scales the in-force flag and years on by the planned adherence: undo it
+      const a = x[b + E + e]!;
+      const on = a > 0 && (spec.version === 5 ? x[b + 2 * E + e]! / a : x[b + 2 * E + e]!) < cut;
       const off = L.F >= 7 && x[b + 5 * E + e]! > 0 && x[b + 6 * E + e]! < cut;
       if (on || off) { out[t] = 1; break; }
     }
@@ -371,7 +375,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     : initFrom
       ? resolveSettings({ ...pickNonArch(opts.settings ?? {}), ...arch(initFrom.manifest) })
       : resolveSettings(opts.settings ?? {});
-  const spec = resumed ? resumed.manifest.tokenizer : initFrom ? initFrom.manifest.tokenizer : fitTokenizer(cohort, opts.extraVariables, s.tokenizerVersion as 3 | 4);
+  const spec = resumed ? resumed.manifest.tokenizer : initFrom ? initFrom.manifest.tokenizer : fitTokenizer(cohort, opts.extraVariables, s.tokenizerVersion as 3 | 4 | 5);
   const asked = opts.settings?.tokenizerVersion;
   if ((resumed || initFrom) && asked !== undefined && asked !== spec.version) {
     throw new InputError(`tokenizerVersion ${asked} was asked for, but the checkpoint ${opts.resume ? 'being resumed' : 'given to --init'} has version ${spec.version} tokens`, ['  a checkpoint keeps its tokeniser; train from scratch (no --init) for another version']);

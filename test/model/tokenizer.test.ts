@@ -149,6 +149,42 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     expect([t4b[o + 7 * E], t4b[L4.offsets.classes + 7 * L4.C + k]]).toEqual([0, 0]);
     expect(t4b[o + 5 * E]).toBeGreaterThan(0); // the former level is still there (version 3 feature)
   });
+  it('version 5: the level, in-force flag and years on of an exposure in force scaled by its planned adherence, per exposure and class; the rest as in version 3', () => {
+    const c = cohort([[0, 'DRUG//atorvastatin', 20], [0, 'ADHERENCE//DRUG//atorvastatin', 0.9], [28, 'ADHERENCE//DRUG//atorvastatin', 0.7], [60, 'DRUG_STOP//atorvastatin', 0]]);
+    const spec5 = fitTokenizer(c, [], 5);
+    const spec3 = fitTokenizer(c);
+    const L5 = featureLayout(spec5), L3 = featureLayout(spec3);
+    expect([spec5.version, L5.F, L5.dim]).toEqual([5, 7, L3.dim]);
+    const h = subjectHistory(spec5, c.subjects[0]!);
+    const tok = (spec: typeof spec5, i: number) => {
+      const out = new Float32Array(featureLayout(spec).dim);
+      writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
+      return out;
+    };
+    const o = L5.offsets.expo, E = L5.E, co = L5.offsets.classes, C = L5.C;
+    const k = spec5.classes!.findIndex((x) => x.name === 'statin');
+    // query at day 30: 20 mg at planned adherence 0.7
+    const t5 = tok(spec5, 0), t3 = tok(spec3, 0);
+    for (const f of [0, 1, 2]) {
+      expect(t5[o + f * E]).toBeCloseTo(t3[o + f * E]! * 0.7, 6);
+      expect(t5[co + f * C + k]).toBeCloseTo(t3[co + f * C + k]! * 0.7, 6);
+    }
+    expect(t5[o + E]).toBeCloseTo(0.7, 6); // the in-force slot carries the adherence
+    for (const f of [3, 4, 5, 6]) {
+      expect(t5[o + f * E]).toBe(t3[o + f * E]);
+      expect(t5[co + f * C + k]).toBe(t3[co + f * C + k]);
+    }
+    // everything before the exposures (values, statics, times) is the same
+    expect(Array.from(t5.subarray(0, o))).toEqual(Array.from(t3.subarray(0, o)));
+    // query at day 90: stopped; the former dose (already times the adherence) as in version 3
+    const s5 = tok(spec5, 1), s3 = tok(spec3, 1);
+    expect(Array.from(s5)).toEqual(Array.from(s3));
+    // the onset and early-exposure flags are the same as version 3's
+    const set5 = encodeHistories(spec5, c.subjects.map((s) => subjectHistory(spec5, s)), 2);
+    const set3 = encodeHistories(spec3, c.subjects.map((s) => subjectHistory(spec3, s)), 2);
+    expect(Array.from(exposureChangeTokens(spec5, set5.x, set5.n * set5.T))).toEqual(Array.from(exposureChangeTokens(spec3, set3.x, set3.n * set3.T)));
+    expect(Array.from(earlyExposureTokens(spec5, set5.x, set5.n * set5.T, 0.1))).toEqual(Array.from(earlyExposureTokens(spec3, set3.x, set3.n * set3.T, 0.1)));
+  });
   it('the query exposures are those just before the next visit: a stop on its day still counts, a start on it does not', () => {
     // atorvastatin stops at day 30 (a visit day); rosuvastatin starts at day 90 (a visit day)
     const c = cohort([[0, 'DRUG//atorvastatin', 20], [30, 'DRUG_STOP//atorvastatin', 0], [90, 'DRUG//rosuvastatin', 10]]);
