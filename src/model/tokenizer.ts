@@ -292,7 +292,7 @@ export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [
       } else {
         if (!Number.isFinite(e.value)) continue;
         const x = extraMap.get(c.id);
-        const t: Transform = c.def?.transform ?? x?.transform ?? 'identity';
+        const t: Transform = c.def?.modelTransform ?? c.def?.transform ?? x?.transform ?? 'identity';
         let a = meas.get(c.id);
         if (!a) meas.set(c.id, (a = { sum: 0, sum2: 0, n: 0, t, def: c.def, x }));
         const y = forwardTransform(t, e.value);

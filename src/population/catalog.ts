@@ -43,6 +43,13 @@ export interface VariableDef {
   /** Values outside this range are implausible (data-entry or unit errors). */
   readonly plausible: readonly [number, number];
   readonly transform: Transform;
+  /**
+   * The scale the twin model learns this variable on, where it differs from `transform`: LDL-C
+   * and total cholesterol are drawn on their natural scale but respond to drugs and diet in
+   * proportion to their level (a statin lowers LDL-C by a share of it), which a log scale makes
+   * a shift. Read when a tokeniser is fitted; a checkpoint stores the scale it was trained on.
+   */
+  readonly modelTransform?: Transform;
   /** Within-person biological variation, % (coefficient of variation). */
   readonly cvi?: number;
   /** Analytical variation, %. */
@@ -83,8 +90,8 @@ export const VARIABLES: readonly VariableDef[] = [
   { id: 'dbp', label: 'Diastolic blood pressure', unit: 'mmHg', domain: 'cardio', kind: 'continuous', plausible: [35, 150], transform: 'identity', noiseSd: 4.5, decimals: 1, measurable: true, source: BP_VISIT },
   { id: 'resting_hr', label: 'Resting heart rate', unit: 'bpm', domain: 'cardio', kind: 'continuous', plausible: [30, 150], transform: 'identity', noiseSd: 5, decimals: 0, measurable: true, aliases: ['heart_rate', 'pulse'] },
   // lipids
-  { id: 'total_cholesterol', label: 'Total cholesterol', unit: 'mg/dL', domain: 'blood', kind: 'continuous', plausible: [60, 500], transform: 'identity', cvi: 6.1, cva: 1.5, decimals: 0, measurable: true, aliases: ['tc', 'chol'], altUnits: [{ unit: 'mmol/L', factor: 38.67 }], source: SMITH_1993 },
-  { id: 'ldl_c', label: 'LDL cholesterol', unit: 'mg/dL', domain: 'blood', kind: 'continuous', plausible: [10, 400], transform: 'identity', cvi: 9.5, cva: 2.0, decimals: 0, measurable: true, aliases: ['ldl'], altUnits: [{ unit: 'mmol/L', factor: 38.67 }], source: SMITH_1993 },
+  { id: 'total_cholesterol', label: 'Total cholesterol', unit: 'mg/dL', domain: 'blood', kind: 'continuous', plausible: [60, 500], transform: 'identity', modelTransform: 'log', cvi: 6.1, cva: 1.5, decimals: 0, measurable: true, aliases: ['tc', 'chol'], altUnits: [{ unit: 'mmol/L', factor: 38.67 }], source: SMITH_1993 },
+  { id: 'ldl_c', label: 'LDL cholesterol', unit: 'mg/dL', domain: 'blood', kind: 'continuous', plausible: [10, 400], transform: 'identity', modelTransform: 'log', cvi: 9.5, cva: 2.0, decimals: 0, measurable: true, aliases: ['ldl'], altUnits: [{ unit: 'mmol/L', factor: 38.67 }], source: SMITH_1993 },
   { id: 'hdl_c', label: 'HDL cholesterol', unit: 'mg/dL', domain: 'blood', kind: 'continuous', plausible: [10, 150], transform: 'log', cvi: 7.4, cva: 2.0, decimals: 0, measurable: true, aliases: ['hdl'], altUnits: [{ unit: 'mmol/L', factor: 38.67 }], source: SMITH_1993 },
   { id: 'triglycerides', label: 'Triglycerides', unit: 'mg/dL', domain: 'blood', kind: 'continuous', plausible: [20, 3000], transform: 'log', cvi: 22.6, cva: 2.5, decimals: 0, measurable: true, aliases: ['tg', 'trig'], altUnits: [{ unit: 'mmol/L', factor: 88.57 }], source: SMITH_1993 },
   // glycaemia

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
-import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, normalise, denormalise } from '../../src/model/tokenizer.js';
 import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
@@ -148,6 +148,22 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     const t4b = tok(spec4, 1);
     expect([t4b[o + 7 * E], t4b[L4.offsets.classes + 7 * L4.C + k]]).toEqual([0, 0]);
     expect(t4b[o + 5 * E]).toBeGreaterThan(0); // the former level is still there (version 3 feature)
+  });
+  it('LDL-C and total cholesterol are modelled on the log scale (catalog modelTransform), other variables on their catalog transform', () => {
+    const c = cohortFromRows('mem.csv', [
+      { subject: 's1', time: 0, code: 'age', value: 50 }, { subject: 's1', time: 0, code: 'sex', value: 1 },
+      ...[[0, 100], [30, 150]].flatMap(([t, v]) => [
+        { subject: 's1', time: t!, code: 'ldl_c', value: v! }, { subject: 's1', time: t!, code: 'total_cholesterol', value: v! + 80 },
+        { subject: 's1', time: t!, code: 'sbp', value: v! + 20 },
+      ]),
+    ]);
+    const spec = fitTokenizer(c);
+    const by = Object.fromEntries(spec.measured.map((m) => [m.id, m]));
+    expect([by.ldl_c!.transform, by.total_cholesterol!.transform, by.sbp!.transform]).toEqual(['log', 'log', 'identity']);
+    expect(by.ldl_c!.mean).toBeCloseTo((Math.log(100) + Math.log(150)) / 2, 9);
+    // a shift on the normalised scale is a proportional change: the same shift takes 100 and 150 down by the same share
+    const down = (x: number) => denormalise(by.ldl_c!, normalise(by.ldl_c!, x) - 0.5);
+    expect(down(100) / 100).toBeCloseTo(down(150) / 150, 9);
   });
   it('version 5: the level, in-force flag and years on of an exposure in force scaled by its planned adherence, per exposure and class; the rest as in version 3', () => {
     const c = cohort([[0, 'DRUG//atorvastatin', 20], [0, 'ADHERENCE//DRUG//atorvastatin', 0.9], [28, 'ADHERENCE//DRUG//atorvastatin', 0.7], [60, 'DRUG_STOP//atorvastatin', 0]]);
