@@ -4,7 +4,8 @@
 // code) starts and nothing else starts or stops, with VAR measured at both visits: the observed
 // change in VAR (% of the earlier value) against the checkpoint's one-step predicted mean change
 // (the whole history before the step as context), by the planned adherence at the query and by
-// quarter of the earlier value. With --continuing, the steps where that exposure is the only one
+// quarter of the earlier value; and the model's own effect (its prediction minus its prediction
+// for the same step with the exposure removed). With --continuing, the steps where that exposure is the only one
 // in force at both visits and has been on for under a year (effects that build over months).
 //   node scripts/onset-bias.mjs DIR COHORT[,COHORT...] [DRUG_REGEX] [VAR] [--max N] [--continuing]
 // (run `npx tsc` first). Example: node scripts/onset-bias.mjs models/default train.csv statin ldl_c
@@ -57,10 +58,10 @@ for (const f of files.split(',')) {
 }
 // every step when there are at most MAX, else every j-th
 const sub = rows.length > MAX ? rows.filter((_, i) => i % Math.ceil(rows.length / MAX) === 0) : rows;
-const predict = (r) => {
+const predict = (r, exposures) => {
   const lo = Math.max(0, r.k - T0 + 1), T = r.k - lo + 1;
   const x = new Float32Array(T * F);
-  for (let t = 0; t < T; t++) { const v = r.h.visits[lo + t]; writeToken(spec, x, t * F, r.h.statics, v.day, v.values, r.h.visits[lo + t + 1].day, r.h.exposures); }
+  for (let t = 0; t < T; t++) { const v = r.h.visits[lo + t]; writeToken(spec, x, t * F, r.h.statics, v.day, v.values, r.h.visits[lo + t + 1].day, exposures); }
   const m = model.predict(x, 1, T);
   return inverseTransform(mv.transform, mixtureMean(m, ((T - 1) * V + vi) * m.K) * mv.sd + mv.mean);
 };
@@ -69,11 +70,15 @@ for (const r of sub) {
   r.y0 = y0;
   r.adh = adherenceAt(r.h.exposures.adherence.get(r.code), r.h.visits[r.k + 1].day - eps);
   r.obs = r.h.visits[r.k + 1].values[vi] / y0 - 1;
-  r.m = predict(r) / y0 - 1;
+  r.m = predict(r, r.h.exposures) / y0 - 1;
+  // the same step with the exposure removed from the whole timeline: the model's own effect
+  const byCode = new Map(r.h.exposures.byCode);
+  byCode.delete(r.code);
+  r.cf = r.m - (predict(r, { byCode, adherence: r.h.exposures.adherence }) / y0 - 1);
 }
 const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
-const line = (label, g) => console.log(`${label} n ${g.length}: observed ${pct(mean(g.map((r) => r.obs)))}, model ${pct(mean(g.map((r) => r.m)))}`);
+const line = (label, g) => console.log(`${label} n ${g.length}: observed ${pct(mean(g.map((r) => r.obs)))}, model ${pct(mean(g.map((r) => r.m)))} (model effect: minus the same step without the exposure ${pct(mean(g.map((r) => r.cf)))})`);
 console.log(`${dir}: ${CONT ? 'continuing' : 'onset'} steps of /${drugArg}/ with ${VAR} at both visits: ${rows.length}${sub.length < rows.length ? ` (every ${Math.ceil(rows.length / MAX)}th used: ${sub.length})` : ''}; change as % of the earlier value`);
 if (!sub.length) process.exit(0);
 line('all', sub);

@@ -32,7 +32,12 @@ import { fitRolloutScale, type RolloutScale } from './rollout-scale.js';
 import { TwinModel } from './twin-model.js';
 
 /** The architecture (ModelConfig less what the tokeniser decides) plus the optimisation settings. */
-export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 'residual'> {
+export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 'residual' | 'interaction' | 'ownDim'> {
+  /**
+   * Rank of the own x query interaction in the input embedding (ModelConfig.interaction; 0 =
+   * none): lets an exposure's effect depend on the current values from the first layer on.
+   */
+  readonly interaction: number;
   /** 1: residual head (the model predicts the change from each current value; see ModelConfig); 0: levels. */
   readonly residual: number;
   readonly batchSize: number;
@@ -96,6 +101,7 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
 export const DEFAULT_TRAIN: TrainSettings = {
   ...DEFAULT_ARCH,
   residual: 0,
+  interaction: 0,
   batchSize: 64,
   lr: 2e-3,
   minLr: 1e-4,
@@ -136,6 +142,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
   }
   if (!Number.isInteger(s.lateStarts)) throw new InputError(`${source}: setting 'lateStarts' must be a whole number (extra copies of each history that start at a later visit). Received: lateStarts=${s.lateStarts}`);
   if (![3, 4, 5].includes(s.tokenizerVersion)) throw new InputError(`${source}: setting 'tokenizerVersion' must be 3, 4 or 5 (4 adds the level times the planned adherence per exposure; 5 scales the in-force features by it). Received: tokenizerVersion=${s.tokenizerVersion}`);
+  if (!Number.isInteger(s.interaction)) throw new InputError(`${source}: setting 'interaction' must be a whole number (the rank of the own x query interaction; 0 = none). Received: interaction=${s.interaction}`);
   if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
   if (!(s.changeWeight > 0)) throw new InputError(`${source}: setting 'changeWeight' must be above 0 (1 = every token weighs the same). Received: changeWeight=${s.changeWeight}`);
   if (!(s.earlyWeight > 0)) throw new InputError(`${source}: setting 'earlyWeight' must be above 0 (1 = every token weighs the same). Received: earlyWeight=${s.earlyWeight}`);
@@ -345,10 +352,10 @@ async function sha256File(file: string): Promise<string> {
 }
 
 /** Build the model config for a tokeniser and settings. */
-export function modelConfigFor(spec: TokenizerSpec, s: Pick<TrainSettings, 'dModel' | 'nLayers' | 'nHeads' | 'mlpRatio' | 'nMix' | 'blockSize'> & { readonly residual?: number }): ModelConfig {
+export function modelConfigFor(spec: TokenizerSpec, s: Pick<TrainSettings, 'dModel' | 'nLayers' | 'nHeads' | 'mlpRatio' | 'nMix' | 'blockSize'> & { readonly residual?: number; readonly interaction?: number }): ModelConfig {
   const L = featureLayout(spec);
-  const c = { inputDim: L.dim, nVars: L.V, dModel: s.dModel, nLayers: s.nLayers, nHeads: s.nHeads, mlpRatio: s.mlpRatio, nMix: s.nMix, blockSize: s.blockSize };
-  return s.residual ? { ...c, residual: true } : c;
+  const c: ModelConfig = { inputDim: L.dim, nVars: L.V, dModel: s.dModel, nLayers: s.nLayers, nHeads: s.nHeads, mlpRatio: s.mlpRatio, nMix: s.nMix, blockSize: s.blockSize };
+  return { ...c, ...(s.residual ? { residual: true } : {}), ...(s.interaction ? { interaction: s.interaction, ownDim: L.offsets.time } : {}) };
 }
 
 /** Train a model on a long-format cohort and write a checkpoint folder. */
@@ -369,7 +376,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   }
   if (opts.init && opts.resume) throw new InputError('--init and --resume cannot be combined', ['  --resume continues a run in --out; --init starts a new run from another checkpoint']);
   const initFrom = opts.init ? await loadCheckpoint(opts.init) : undefined;
-  const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0 });
+  const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0, interaction: m.config.interaction ?? 0 });
   const s = resumed
     ? resolveSettings({ ...withoutTokenizerVersion(resumed.manifest.train as Partial<TrainSettings>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
     : initFrom
@@ -544,7 +551,7 @@ function withoutTokenizerVersion(s: Partial<TrainSettings>): Partial<TrainSettin
 }
 
 function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {
-  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, ...rest } = withoutTokenizerVersion(s) as TrainSettings;
+  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, interaction: _h, ...rest } = withoutTokenizerVersion(s) as TrainSettings;
   return rest;
 }
 

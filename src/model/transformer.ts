@@ -36,6 +36,17 @@ export interface ModelConfig {
    * written before it).
    */
   readonly residual?: boolean;
+  /**
+   * Rank r of the own x query interaction in the input embedding (absent or 0: none). The token
+   * embedding is in.W x + in.b plus ((own ix.Wa + ix.ba) * (query ix.Wb + ix.bb)) ix.Wc, where
+   * `own` is the token's first `ownDim` features (values, mask, statics) and `query` the rest
+   * (times, exposures): a low-rank bilinear term, so an exposure's effect can depend on the
+   * current values (a BP drug lowers a high SBP more) from the first layer on, instead of being
+   * built by the layers above from a sum.
+   */
+  readonly interaction?: number;
+  /** Features [0, ownDim) are the token's own (needed with `interaction`). */
+  readonly ownDim?: number;
 }
 
 export const DEFAULT_ARCH = { dModel: 64, nLayers: 2, nHeads: 4, mlpRatio: 4, nMix: 3, blockSize: 32 } as const;
@@ -49,6 +60,10 @@ export function validateConfig(c: ModelConfig): void {
   (['inputDim', 'nVars', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'nMix', 'blockSize'] as const).forEach(posInt);
   if (c.dModel % c.nHeads !== 0) throw new RangeError(`model config: dModel must be divisible by nHeads. Received: dModel=${c.dModel}, nHeads=${c.nHeads}`);
   if (c.residual !== undefined && typeof c.residual !== 'boolean') throw new RangeError(`model config: residual must be true or false. Received: residual=${String(c.residual)}`);
+  if (c.interaction !== undefined && c.interaction !== 0) {
+    if (!Number.isInteger(c.interaction) || c.interaction < 1) throw new RangeError(`model config: interaction must be a whole number of at least 1 (or 0 for none). Received: interaction=${String(c.interaction)}`);
+    if (!Number.isInteger(c.ownDim) || c.ownDim! < 1 || c.ownDim! >= c.inputDim) throw new RangeError(`model config: interaction needs ownDim, the number of the token's own features, between 1 and inputDim - 1. Received: ownDim=${String(c.ownDim)}, inputDim=${c.inputDim}`);
+  }
   if (c.residual && c.inputDim < c.nVars) throw new RangeError(`model config: a residual head needs the token to start with the ${c.nVars} values. Received: inputDim=${c.inputDim}`);
 }
 
@@ -112,6 +127,15 @@ export function initParams(c: ModelConfig, seed = 1): Params {
   fill('lnf.g', [C], 1); fill('lnf.b', [C], 0);
   normal('out.W', [C, c.nVars * 3 * c.nMix]);
   fill('out.b', [c.nVars * 3 * c.nMix], 0);
+  // last, so the other weights draw the same numbers with or without it
+  if (c.interaction) {
+    // both factors start at unit scale for unit-scale inputs (std 1 / sqrt(fan-in)) so each
+    // gets a gradient from the other; the output map starts small, like in.W
+    const r = c.interaction, own = c.ownDim!, q = c.inputDim - own;
+    normal('ix.Wa', [own, r], 1 / Math.sqrt(own)); fill('ix.ba', [r], 0);
+    normal('ix.Wb', [q, r], 1 / Math.sqrt(q)); fill('ix.bb', [r], 0);
+    normal('ix.Wc', [r, C]);
+  }
   return p;
 }
 
@@ -211,6 +235,17 @@ function mlp(p: Params, l: number, h: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * The embedding's own x query term [N, C] from own features [N, ownDim] and query features
+ * ([N, Q], or [G, Q] with `group` [N] picking each row's): ((own Wa + ba) * (query Wb + bb)) Wc.
+ */
+function interactionTerm(p: Params, own: tf.Tensor2D, query: tf.Tensor2D, group?: tf.Tensor1D | null): tf.Tensor2D {
+  const a = tf.add(matMulPlainGrad(own, P(p, 'ix.Wa') as tf.Tensor2D), P(p, 'ix.ba'));
+  let b = tf.add(matMulPlainGrad(query, P(p, 'ix.Wb') as tf.Tensor2D), P(p, 'ix.bb'));
+  if (group) b = tf.gather(b, group);
+  return matMulPlainGrad(tf.mul(a, b) as tf.Tensor2D, P(p, 'ix.Wc') as tf.Tensor2D);
+}
+
+/**
  * Full causal forward pass. x: [B, T, F] token features -> [B, T, V * 3K] head outputs
  * (per variable: K mixture logits, K means, K raw scales). Call inside tf.tidy.
  */
@@ -220,6 +255,11 @@ export function forward(p: Params, c: ModelConfig, x: tf.Tensor3D): tf.Tensor3D 
   if (T > c.blockSize) throw new RangeError(`forward: cannot run a sequence of length ${T}, blockSize is only ${c.blockSize}`);
   const mask = causalMask(T);
   let h = linear(x, P(p, 'in.W'), P(p, 'in.b')); // (B, T, C)
+  if (c.interaction) {
+    const own = c.ownDim!;
+    const x2 = x.reshape([B * T, F]) as tf.Tensor2D;
+    h = tf.add(h, interactionTerm(p, x2.slice([0, 0], [-1, own]), x2.slice([0, own], [-1, -1])).reshape([B, T, c.dModel]));
+  }
   for (let l = 0; l < c.nLayers; l++) {
     const n1 = layerNorm(h, P(p, `h${l}.ln1.g`), P(p, `h${l}.ln1.b`));
     const [q, k, v] = qkv(p, c, l, n1);
@@ -423,7 +463,11 @@ export function forwardStep(p: Params, c: ModelConfig, x: tf.Tensor3D, cache: KV
   if (T !== 1) throw new RangeError(`forwardStep: expects one token per call. Received: T=${T}`);
   checkStep(c, B, F, cache, 'forwardStep');
   const w = stepWeights(p, c, cache);
-  const h0 = tf.tidy(() => tf.fused.matMul({ a: x.reshape([B, F]) as tf.Tensor2D, b: P(p, 'in.W') as tf.Tensor2D, bias: w.inB }) as tf.Tensor2D);
+  const h0 = tf.tidy(() => {
+    const x2 = x.reshape([B, F]) as tf.Tensor2D;
+    const h = tf.fused.matMul({ a: x2, b: P(p, 'in.W') as tf.Tensor2D, bias: w.inB }) as tf.Tensor2D;
+    return c.interaction ? tf.add(h, interactionTerm(p, x2.slice([0, 0], [-1, c.ownDim!]), x2.slice([0, c.ownDim!], [-1, -1]))) as tf.Tensor2D : h;
+  });
   const out = decode(w, c, h0, cache);
   h0.dispose();
   const r = tf.tidy(() => (c.residual ? addResidual(c, out, x.reshape([B, F]) as tf.Tensor2D) : out).reshape([B, 1, c.nVars * 3 * c.nMix]) as tf.Tensor3D);
@@ -439,13 +483,15 @@ export function forwardStepSplit(p: Params, c: ModelConfig, x: SplitToken, cache
   const [B, Pn] = x.own.shape;
   const [G, Q] = x.shared.shape;
   checkStep(c, B, Pn + Q, cache, 'forwardStepSplit');
+  if (c.interaction && Pn !== c.ownDim) throw new RangeError(`forwardStepSplit: the own part has ${Pn} features, the model's interaction term splits at ownDim ${c.ownDim}`);
   if (x.group ? x.group.shape[0] !== B : G !== 1) throw new RangeError(`forwardStepSplit: ${x.group ? `group has ${x.group.shape[0]} entries for a batch of ${B}` : `${G} shared rows need a group index`}`);
   const w = stepWeights(p, c, cache);
   const Win = w.inputSplit(Pn);
   const h0 = tf.tidy((): tf.Tensor2D => {
     const own = tf.fused.matMul({ a: x.own, b: Win.own, bias: w.inB }); // (B, C)
     const sh = tf.matMul(x.shared, Win.shared); // (G, C)
-    return tf.add(own, x.group ? tf.gather(sh, x.group) : sh) as tf.Tensor2D;
+    const h = tf.add(own, x.group ? tf.gather(sh, x.group) : sh) as tf.Tensor2D;
+    return c.interaction ? tf.add(h, interactionTerm(p, x.own, x.shared, x.group)) as tf.Tensor2D : h;
   });
   const out = decode(w, c, h0, cache);
   h0.dispose();

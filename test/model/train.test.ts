@@ -7,7 +7,7 @@ import { trainModel } from '../../src/model/train.js';
 import { createModelSimulator } from '../../src/model/simulator.js';
 import type { ArmSpec, ScheduleSpec } from '../../src/trial-dsl/spec.js';
 import { TwinModel } from '../../src/model/twin-model.js';
-import { normalise } from '../../src/model/tokenizer.js';
+import { normalise, featureLayout } from '../../src/model/tokenizer.js';
 import { Rng } from '../../src/core/rng.js';
 import { tinyCohort, TINY_SETTINGS, VISIT_DAYS } from './helpers.js';
 
@@ -122,6 +122,37 @@ describe('training with the residual head', () => {
     for (let i = 0; i < n; i++) d += a.values.ldl_c![i * nv + nv - 1]! - b.values.ldl_c![i * nv + nv - 1]!;
     expect(d / n).toBeLessThan(-20);
     await expect(trainModel({ cohort: tinyCohort(50), outDir: res.dir, settings: { ...TINY_SETTINGS, residual: 2 } })).rejects.toThrow(/'residual' must be 0/);
+  }, 120_000);
+});
+
+describe('training with the own x query interaction', () => {
+  it('records it in the checkpoint, keeps it through --init, and the drug lowers LDL-C in rollouts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-train-ix-'));
+    const r = await trainModel({ cohort: tinyCohort(600), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 4, interaction: 8 } });
+    r.params.forEach((v) => v.dispose());
+    expect(r.manifest.config.interaction).toBe(8);
+    expect(r.manifest.config.ownDim).toBe(featureLayout(r.manifest.tokenizer).offsets.time);
+    expect(r.manifest.train).toMatchObject({ interaction: 8 });
+    // a fine-tune keeps the architecture whatever the settings say
+    const dir2 = mkdtempSync(join(tmpdir(), 'vtrial-train-ix2-'));
+    const r2 = await trainModel({ cohort: tinyCohort(200), outDir: dir2, init: dir, settings: { ...TINY_SETTINGS, epochs: 1, interaction: 0 } });
+    r2.params.forEach((v) => v.dispose());
+    expect(r2.manifest.config.interaction).toBe(8);
+    const sim = await createModelSimulator(dir, { exposureFn: (arm) => (arm.id === 'statin' ? [{ day: 0, code: 'DRUG//atorvastatin', value: 20 }] : []) });
+    const schedule: ScheduleSpec = { durationDays: 182, visits: VISIT_DAYS.map((d) => ({ label: `day ${d}`, day: d, variables: ['ldl_c'] })), dropout: 0 };
+    const n = 100;
+    const batch = { ids: Uint32Array.from({ length: n }, (_, i) => i), columns: {
+      age: Float64Array.from({ length: n }, (_, i) => 40 + (i % 30)), sex: Float64Array.from({ length: n }, (_, i) => i % 2),
+      ldl_c: Float64Array.from({ length: n }, (_, i) => 110 + (i % 7) * 8), sbp: Float64Array.from({ length: n }, () => 125), body_weight: Float64Array.from({ length: n }, () => 75),
+    } };
+    const arm = (id: string): ArmSpec => ({ id, label: id, role: id === 'statin' ? 'experimental' : 'placebo', interventions: [] });
+    const a = await sim.simulate(batch, arm('statin'), schedule, { seed: 3 });
+    const b = await sim.simulate(batch, arm('control'), schedule, { seed: 3 });
+    const nv = VISIT_DAYS.length;
+    let d = 0;
+    for (let i = 0; i < n; i++) d += a.values.ldl_c![i * nv + nv - 1]! - b.values.ldl_c![i * nv + nv - 1]!;
+    expect(d / n).toBeLessThan(-20);
+    await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-train-ix3-')), settings: { ...TINY_SETTINGS, interaction: 2.5 } })).rejects.toThrow(/'interaction' must be a whole number/);
   }, 120_000);
 });
 

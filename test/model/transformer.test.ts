@@ -143,6 +143,68 @@ describe('transformer', () => {
     disposeParams(p);
   });
 
+  it('own x query interaction: adds ((own Wa + ba) * (query Wb + bb)) Wc to the embedding; full, cached and split steps agree; gradients reach it', () => {
+    const Pn = 6;
+    const ic: ModelConfig = { ...cfg, interaction: 4, ownDim: Pn };
+    expect(() => validateConfig({ ...cfg, interaction: 4 })).toThrow(/ownDim/);
+    expect(() => validateConfig({ ...cfg, interaction: 1.5, ownDim: Pn })).toThrow(/interaction/);
+    expect(() => validateConfig({ ...cfg, interaction: 2, ownDim: 12 })).toThrow(/ownDim/);
+    const p = initParams(ic, 7);
+    expect(p.get('ix.Wa')!.shape).toEqual([Pn, 4]);
+    expect(p.get('ix.Wb')!.shape).toEqual([12 - Pn, 4]);
+    expect(p.get('ix.Wc')!.shape).toEqual([4, cfg.dModel]);
+    // with the output map at zero the model is the plain one (same remaining weights)
+    const plainP = initParams(cfg, 7);
+    for (const [k, v] of plainP) expect(Array.from(v.dataSync())).toEqual(Array.from(p.get(k)!.dataSync()));
+    const B = 3, T = 5, F = 12;
+    const xs = randomX(B, T, F, 11);
+    const Wc = p.get('ix.Wc')!;
+    const saved = Wc.clone();
+    Wc.assign(tf.zerosLike(Wc));
+    const plain = tf.tidy(() => forward(plainP, cfg, tf.tensor3d(xs, [B, T, F])).arraySync());
+    const zeroed = tf.tidy(() => forward(p, ic, tf.tensor3d(xs, [B, T, F])).arraySync());
+    expect(zeroed).toEqual(plain);
+    Wc.assign(tf.mul(saved, 20));
+    saved.dispose();
+    const full = tf.tidy(() => forward(p, ic, tf.tensor3d(xs, [B, T, F])).arraySync());
+    expect(Math.abs(full[0]![0]![0]! - plain[0]![0]![0]!)).toBeGreaterThan(1e-4);
+    // one decoding step at a time, full token and split token (two twins share one query row)
+    const before = tf.memory().numTensors;
+    const c1 = new KVCache(), c2 = new KVCache();
+    let maxDiff = 0;
+    const xs2 = xs.slice();
+    for (let t = 0; t < T; t++) xs2.set(xs2.subarray(t * F + Pn, (t + 1) * F), (1 * T + t) * F + Pn); // twin 1's query = twin 0's
+    const ref = tf.tidy(() => forward(p, ic, tf.tensor3d(xs2, [B, T, F])).arraySync());
+    for (let t = 0; t < T; t++) {
+      const tok = new Float32Array(B * F);
+      for (let b = 0; b < B; b++) tok.set(xs2.subarray((b * T + t) * F, (b * T + t + 1) * F), b * F);
+      const own = new Float32Array(B * Pn), shared = new Float32Array(2 * (F - Pn));
+      for (let b = 0; b < B; b++) own.set(tok.subarray(b * F, b * F + Pn), b * Pn);
+      shared.set(tok.subarray(Pn, F), 0); shared.set(tok.subarray(2 * F + Pn, 3 * F), F - Pn);
+      const xt = tf.tensor3d(tok, [B, 1, F]), ot = tf.tensor2d(own, [B, Pn]), st = tf.tensor2d(shared, [2, F - Pn]), gt = tf.tensor1d(Int32Array.from([0, 0, 1]), 'int32');
+      const y1 = forwardStep(p, ic, xt, c1);
+      const y2 = forwardStepSplit(p, ic, { own: ot, shared: st, group: gt }, c2);
+      const a1 = y1.dataSync(), a2 = y2.dataSync();
+      for (let b = 0; b < B; b++) for (let k = 0; k < 18; k++) maxDiff = Math.max(maxDiff, Math.abs(a1[b * 18 + k]! - ref[b]![t]![k]!), Math.abs(a2[b * 18 + k]! - ref[b]![t]![k]!));
+      tf.dispose([xt, ot, st, gt, y1, y2]);
+    }
+    c1.dispose(); c2.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(maxDiff).toBeLessThan(1e-4);
+    // the split must be at ownDim
+    const bad = new KVCache();
+    const o5 = tf.zeros([1, 5]) as tf.Tensor2D, s7 = tf.zeros([1, 7]) as tf.Tensor2D;
+    expect(() => forwardStepSplit(p, ic, { own: o5, shared: s7, group: null }, bad)).toThrow(/ownDim/);
+    tf.dispose([o5, s7]); bad.dispose();
+    // every interaction weight gets a non-zero gradient
+    const x = tf.tensor3d(xs, [B, T, F]), y = tf.tensor3d(randomX(B, T, 3, 2), [B, T, 3]), m = tf.ones([B, T, 3]);
+    const names = ['ix.Wa', 'ix.ba', 'ix.Wb', 'ix.bb', 'ix.Wc'];
+    const { value, grads } = tf.variableGrads(() => mixtureNll(forward(p, ic, x), y, m, ic), names.map((k) => p.get(k)!));
+    for (const k of names) expect(tf.tidy(() => tf.max(tf.abs(grads[p.get(k)!.name]!)).dataSync()[0]!)).toBeGreaterThan(0);
+    tf.dispose([value, x, y, m]); tf.dispose(grads);
+    disposeParams(p); disposeParams(plainP);
+  });
+
   it('a training step leaks no tensors', () => {
     const p = initParams(cfg);
     const x = tf.tensor3d(randomX(2, 4, 12), [2, 4, 12]);
