@@ -12,6 +12,9 @@
 # Stage 2 fine-tunes the stage-1 checkpoint for 38 minutes (lr 1e-3) with changeWeight 4: tokens
 # across which an exposure starts or stops weigh 4x in the loss (docs/model-card.md).
 #   sh scripts/train-default.sh [OUT_DIR] [MINUTES]   (MINUTES: stage 1; the bundled one had 70)
+# Since session 7 new trainings normalise LDL-C and total cholesterol on the log scale (catalog
+# modelTransform); the bundled checkpoint has them on their natural scale, so this script trains
+# the same recipe, not that exact model (docs/model-card.md, session 7).
 # Budgets are wall time: since session 6 training runs ~2.5x more tokens per minute than when the
 # bundled checkpoint was trained (~2,100 tokens/s then), so the same minutes now train longer.
 set -eu
