@@ -92,6 +92,24 @@ describe('training a tiny model on a tiny cohort', () => {
   }, 120_000);
 });
 
+/** Mean LDL-C difference at day 182 of a checkpoint's rollouts, atorvastatin 20 mg from day 0 vs nothing, 100 twins. */
+async function statinEffect(dir: string): Promise<number> {
+  const sim = await createModelSimulator(dir, { exposureFn: (arm) => (arm.id === 'statin' ? [{ day: 0, code: 'DRUG//atorvastatin', value: 20 }] : []) });
+  const schedule: ScheduleSpec = { durationDays: 182, visits: VISIT_DAYS.map((d) => ({ label: `day ${d}`, day: d, variables: ['ldl_c'] })), dropout: 0 };
+  const n = 100;
+  const batch = { ids: Uint32Array.from({ length: n }, (_, i) => i), columns: {
+    age: Float64Array.from({ length: n }, (_, i) => 40 + (i % 30)), sex: Float64Array.from({ length: n }, (_, i) => i % 2),
+    ldl_c: Float64Array.from({ length: n }, (_, i) => 110 + (i % 7) * 8), sbp: Float64Array.from({ length: n }, () => 125), body_weight: Float64Array.from({ length: n }, () => 75),
+  } };
+  const arm = (id: string): ArmSpec => ({ id, label: id, role: id === 'statin' ? 'experimental' : 'placebo', interventions: [] });
+  const a = await sim.simulate(batch, arm('statin'), schedule, { seed: 3 });
+  const b = await sim.simulate(batch, arm('control'), schedule, { seed: 3 });
+  const nv = VISIT_DAYS.length;
+  let d = 0;
+  for (let i = 0; i < n; i++) d += a.values.ldl_c![i * nv + nv - 1]! - b.values.ldl_c![i * nv + nv - 1]!;
+  return d / n;
+}
+
 describe('training with the residual head', () => {
   it('records it in the checkpoint, fits better at equal steps, and the drug still lowers LDL-C', async () => {
     const fit = async (residual: number) => {
@@ -107,20 +125,7 @@ describe('training with the residual head', () => {
     expect(res.manifest.train).toMatchObject({ residual: 1 });
     // the tiny world's values persist from visit to visit: predicting the change is the easier task
     expect(res.manifest.metrics.valLoss).toBeLessThan(levels.manifest.metrics.valLoss);
-    const sim = await createModelSimulator(res.dir, { exposureFn: (arm) => (arm.id === 'statin' ? [{ day: 0, code: 'DRUG//atorvastatin', value: 20 }] : []) });
-    const schedule: ScheduleSpec = { durationDays: 182, visits: VISIT_DAYS.map((d) => ({ label: `day ${d}`, day: d, variables: ['ldl_c'] })), dropout: 0 };
-    const n = 100;
-    const batch = { ids: Uint32Array.from({ length: n }, (_, i) => i), columns: {
-      age: Float64Array.from({ length: n }, (_, i) => 40 + (i % 30)), sex: Float64Array.from({ length: n }, (_, i) => i % 2),
-      ldl_c: Float64Array.from({ length: n }, (_, i) => 110 + (i % 7) * 8), sbp: Float64Array.from({ length: n }, () => 125), body_weight: Float64Array.from({ length: n }, () => 75),
-    } };
-    const arm = (id: string): ArmSpec => ({ id, label: id, role: id === 'statin' ? 'experimental' : 'placebo', interventions: [] });
-    const a = await sim.simulate(batch, arm('statin'), schedule, { seed: 3 });
-    const b = await sim.simulate(batch, arm('control'), schedule, { seed: 3 });
-    const nv = VISIT_DAYS.length;
-    let d = 0;
-    for (let i = 0; i < n; i++) d += a.values.ldl_c![i * nv + nv - 1]! - b.values.ldl_c![i * nv + nv - 1]!;
-    expect(d / n).toBeLessThan(-20);
+    expect(await statinEffect(res.dir)).toBeLessThan(-20);
     await expect(trainModel({ cohort: tinyCohort(50), outDir: res.dir, settings: { ...TINY_SETTINGS, residual: 2 } })).rejects.toThrow(/'residual' must be 0/);
   }, 120_000);
 });
@@ -138,20 +143,7 @@ describe('training with the own x query interaction', () => {
     const r2 = await trainModel({ cohort: tinyCohort(200), outDir: dir2, init: dir, settings: { ...TINY_SETTINGS, epochs: 1, interaction: 0 } });
     r2.params.forEach((v) => v.dispose());
     expect(r2.manifest.config.interaction).toBe(8);
-    const sim = await createModelSimulator(dir, { exposureFn: (arm) => (arm.id === 'statin' ? [{ day: 0, code: 'DRUG//atorvastatin', value: 20 }] : []) });
-    const schedule: ScheduleSpec = { durationDays: 182, visits: VISIT_DAYS.map((d) => ({ label: `day ${d}`, day: d, variables: ['ldl_c'] })), dropout: 0 };
-    const n = 100;
-    const batch = { ids: Uint32Array.from({ length: n }, (_, i) => i), columns: {
-      age: Float64Array.from({ length: n }, (_, i) => 40 + (i % 30)), sex: Float64Array.from({ length: n }, (_, i) => i % 2),
-      ldl_c: Float64Array.from({ length: n }, (_, i) => 110 + (i % 7) * 8), sbp: Float64Array.from({ length: n }, () => 125), body_weight: Float64Array.from({ length: n }, () => 75),
-    } };
-    const arm = (id: string): ArmSpec => ({ id, label: id, role: id === 'statin' ? 'experimental' : 'placebo', interventions: [] });
-    const a = await sim.simulate(batch, arm('statin'), schedule, { seed: 3 });
-    const b = await sim.simulate(batch, arm('control'), schedule, { seed: 3 });
-    const nv = VISIT_DAYS.length;
-    let d = 0;
-    for (let i = 0; i < n; i++) d += a.values.ldl_c![i * nv + nv - 1]! - b.values.ldl_c![i * nv + nv - 1]!;
-    expect(d / n).toBeLessThan(-20);
+    expect(await statinEffect(dir)).toBeLessThan(-20);
     await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-train-ix3-')), settings: { ...TINY_SETTINGS, interaction: 2.5 } })).rejects.toThrow(/'interaction' must be a whole number/);
   }, 120_000);
 });
