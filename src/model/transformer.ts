@@ -245,6 +245,11 @@ function interactionTerm(p: Params, own: tf.Tensor2D, query: tf.Tensor2D, group?
   return matMulPlainGrad(tf.mul(a, b) as tf.Tensor2D, P(p, 'ix.Wc') as tf.Tensor2D);
 }
 
+/** interactionTerm of whole tokens [N, inputDim], split at the config's ownDim. */
+function tokenInteraction(p: Params, c: ModelConfig, x2: tf.Tensor2D): tf.Tensor2D {
+  return interactionTerm(p, x2.slice([0, 0], [-1, c.ownDim!]), x2.slice([0, c.ownDim!], [-1, -1]));
+}
+
 /**
  * Full causal forward pass. x: [B, T, F] token features -> [B, T, V * 3K] head outputs
  * (per variable: K mixture logits, K means, K raw scales). Call inside tf.tidy.
@@ -255,11 +260,7 @@ export function forward(p: Params, c: ModelConfig, x: tf.Tensor3D): tf.Tensor3D 
   if (T > c.blockSize) throw new RangeError(`forward: cannot run a sequence of length ${T}, blockSize is only ${c.blockSize}`);
   const mask = causalMask(T);
   let h = linear(x, P(p, 'in.W'), P(p, 'in.b')); // (B, T, C)
-  if (c.interaction) {
-    const own = c.ownDim!;
-    const x2 = x.reshape([B * T, F]) as tf.Tensor2D;
-    h = tf.add(h, interactionTerm(p, x2.slice([0, 0], [-1, own]), x2.slice([0, own], [-1, -1])).reshape([B, T, c.dModel]));
-  }
+  if (c.interaction) h = tf.add(h, tokenInteraction(p, c, x.reshape([B * T, F]) as tf.Tensor2D).reshape([B, T, c.dModel]));
   for (let l = 0; l < c.nLayers; l++) {
     const n1 = layerNorm(h, P(p, `h${l}.ln1.g`), P(p, `h${l}.ln1.b`));
     const [q, k, v] = qkv(p, c, l, n1);
@@ -466,7 +467,7 @@ export function forwardStep(p: Params, c: ModelConfig, x: tf.Tensor3D, cache: KV
   const h0 = tf.tidy(() => {
     const x2 = x.reshape([B, F]) as tf.Tensor2D;
     const h = tf.fused.matMul({ a: x2, b: P(p, 'in.W') as tf.Tensor2D, bias: w.inB }) as tf.Tensor2D;
-    return c.interaction ? tf.add(h, interactionTerm(p, x2.slice([0, 0], [-1, c.ownDim!]), x2.slice([0, c.ownDim!], [-1, -1]))) as tf.Tensor2D : h;
+    return c.interaction ? tf.add(h, tokenInteraction(p, c, x2)) as tf.Tensor2D : h;
   });
   const out = decode(w, c, h0, cache);
   h0.dispose();
