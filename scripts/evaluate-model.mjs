@@ -2,7 +2,10 @@
 // Measure a twin-model checkpoint against the reference world (synthetic land, where the
 // reference is ground truth). Usage:
 //   node scripts/evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE.json] [--twins N]
-//     [--only forecast,rollout,effects,drugs,course,individual]
+//     [--only forecast,rollout,effects,drugs,course,individual] [--seed N]
+// --seed N redraws the synthetic twins of sections 3-3c (effects, drugs, course) and their noise
+// streams from N (default: the fixed draw every model-card table uses), so that checkpoints can be
+// chosen on one draw and confirmed on another (scripts/select-snapshot.mjs).
 // HELDOUT_COHORT: a cohort file from `vtrial cohort` with a seed never used for training.
 // Writes JSON with: one-step forecast error vs the noise floor and calibration per variable;
 // multi-step (rollout) interval coverage; intervention effects model vs reference for each
@@ -29,13 +32,15 @@ const nTwins = Number(opt('--twins', '2000'));
 // --only forecast,rollout,effects,drugs,course,individual: run some sections (default all)
 const only = opt('--only', 'forecast,rollout,effects,drugs,course,individual').split(',');
 const want = (k) => only.includes(k);
+const drawSeed = opt('--seed', undefined);
+if (drawSeed !== undefined && !/^\d+$/.test(drawSeed)) { console.error(`--seed must be a whole number. Received: ${drawSeed}`); process.exit(2); }
 if (!ckDir || !heldFile) { console.error('usage: evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE] [--twins N]'); process.exit(2); }
 
 const info = await initBackend();
 const model = await TwinModel.load(ckDir);
 const spec = model.tokenizer;
 const log = (s) => process.stderr.write(s + '\n');
-const result = { checkpoint: model.hash, backend: info.backend, heldout: heldFile.split('/').pop() };
+const result = { checkpoint: model.hash, backend: info.backend, heldout: heldFile.split('/').pop(), effectsDrawSeed: drawSeed === undefined ? 4242 : Number(drawSeed) };
 
 // ---- 1. one-step-ahead forecast error and calibration on held-out participants ----
 const cohort = await readCohort(heldFile);
@@ -100,14 +105,14 @@ const KIND_ARMS = [
 ];
 const OUTCOMES = ['sbp', 'dbp', 'ldl_c', 'hba1c', 'body_weight'];
 const pop = { source: 'synthetic', n: nTwins, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 70 }], baseline: [] };
-const { batch } = drawSynthetic(pop, 4242);
+const { batch } = drawSynthetic(pop, drawSeed === undefined ? 4242 : Number(drawSeed));
 const ref = createReferenceSimulator();
 const sim = new ModelSimulator(model);
 const days = [0, 30, 91, 182];
 const allVars = spec.measured.map((m) => m.id);
 const schedule = { durationDays: 182, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : [...new Set([...OUTCOMES, 'sleep_duration'])].filter((v) => allVars.includes(v)) })) };
 const control = { id: 'control', label: 'control', role: 'no_intervention', interventions: [] };
-const ctx = { seed: 99 };
+const ctx = { seed: drawSeed === undefined ? 99 : 1000 + Number(drawSeed) };
 // change of variable v from the first visit to visit k (default the last), per twin
 const change = (t, v, k = t.visitDays.length - 1) => { const n = t.n, nv = t.visitDays.length; const out = new Float64Array(n); for (let i = 0; i < n; i++) out[i] = t.values[v][i * nv + k] - t.values[v][i * nv]; return out; };
 const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;

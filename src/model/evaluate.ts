@@ -109,3 +109,70 @@ export function forecastQuality(model: TwinModel, set: EncodedSet, batchSize = 2
   const pooled = (k: 'cover50' | 'cover90' | 'cover95') => perVariable.reduce((s, q) => s + q[k] * q.n, 0) / tot;
   return { tokens, perVariable, cover50: pooled('cover50'), cover90: pooled('cover90'), cover95: pooled('cover95') };
 }
+
+/** One model-vs-reference comparison as scripts/evaluate-model.mjs writes it. */
+export interface EffectComparison {
+  readonly reference: number;
+  readonly model: number;
+  readonly within: boolean;
+}
+
+/** The effect sections of an evaluation (scripts/evaluate-model.mjs --only effects,course). */
+export interface EffectEvaluation {
+  readonly interventionEffects?: readonly { readonly label: string; readonly primary?: string; readonly outcomes?: Readonly<Record<string, EffectComparison>>; readonly error?: string }[];
+  readonly courseEffects?: readonly { readonly label: string; readonly visits: readonly EffectComparison[] }[];
+}
+
+export interface EffectFidelity {
+  /** Intervention kinds whose primary effect is within tolerance of the reference world's. */
+  readonly kindsWithin: number;
+  readonly kinds: number;
+  /** Visits of the 12-month courses within tolerance. */
+  readonly courseWithin: number;
+  readonly courseVisits: number;
+  /** kindsWithin + courseWithin: the score checkpoints are chosen by (higher is better). */
+  readonly score: number;
+  /**
+   * Median over kinds of |log(model / reference)| of the primary effect, where both have the same
+   * sign and the reference is not zero (the tie-break: lower is better); NaN when none qualifies.
+   */
+  readonly medianAbsLogRatio: number;
+  /** Kinds whose model effect has the opposite sign to a non-zero reference effect, or failed. */
+  readonly wrongSign: number;
+}
+
+/**
+ * How faithfully a checkpoint reproduces the reference world's intervention effects: the count of
+ * effects within tolerance (each comparison's own `within`, set by evaluate-model.mjs: 10% of the
+ * reference effect or its 95% Monte Carlo half-width, whichever is wider), with the median log
+ * ratio as a tie-break. Used to choose among snapshots of one training run, where validation loss
+ * chooses badly (docs/model-card.md, sessions 7 and 8).
+ */
+export function effectFidelity(e: EffectEvaluation): EffectFidelity {
+  const kinds = e.interventionEffects ?? [];
+  let kindsWithin = 0, wrongSign = 0;
+  const logs: number[] = [];
+  for (const k of kinds) {
+    const p = k.primary !== undefined ? k.outcomes?.[k.primary] : undefined;
+    if (!p) { wrongSign++; continue; }
+    if (p.within) kindsWithin++;
+    if (p.reference !== 0) {
+      const r = p.model / p.reference;
+      if (r > 0) logs.push(Math.abs(Math.log(r))); else wrongSign++;
+    }
+  }
+  const visits = (e.courseEffects ?? []).flatMap((c) => c.visits);
+  const courseWithin = visits.filter((v) => v.within).length;
+  logs.sort((a, b) => a - b);
+  const n = logs.length;
+  const medianAbsLogRatio = n === 0 ? NaN : n % 2 ? logs[(n - 1) / 2]! : 0.5 * (logs[n / 2 - 1]! + logs[n / 2]!);
+  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, score: kindsWithin + courseWithin, medianAbsLogRatio, wrongSign };
+}
+
+/** Order by effect fidelity: higher score first, then lower median |log ratio| (NaN last). */
+export function compareFidelity(a: EffectFidelity, b: EffectFidelity): number {
+  if (a.score !== b.score) return b.score - a.score;
+  const x = Number.isNaN(a.medianAbsLogRatio) ? Infinity : a.medianAbsLogRatio;
+  const y = Number.isNaN(b.medianAbsLogRatio) ? Infinity : b.medianAbsLogRatio;
+  return x - y;
+}

@@ -96,6 +96,14 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
    * (docs/model-card.md). A checkpoint started from (--init, --resume) keeps its own tokeniser.
    */
   readonly tokenizerVersion: number;
+  /**
+   * Every this many minutes of training (0 = never), save the current weights, calibrated, as a
+   * full checkpoint in `snapshots/NNNmin/` under the output folder, so that a run can be judged
+   * by something other than validation loss (scripts/select-snapshot.mjs scores them by effect
+   * fidelity on a held-out cohort). Time spent saving is not counted against maxMinutes and does
+   * not move the learning-rate schedule.
+   */
+  readonly snapshotMinutes: number;
 }
 
 export const DEFAULT_TRAIN: TrainSettings = {
@@ -121,6 +129,7 @@ export const DEFAULT_TRAIN: TrainSettings = {
   earlyYears: 1,
   lateStarts: 0,
   tokenizerVersion: 3,
+  snapshotMinutes: 0,
 };
 
 /** Merge user settings (from --config and flags) into the defaults; unknown or bad keys name themselves. */
@@ -164,7 +173,7 @@ export interface ProgressEvent {
   readonly tokensPerSecond: number;
   readonly elapsedSeconds: number;
   readonly etaSeconds: number;
-  readonly phase: 'start' | 'step' | 'epoch' | 'calibrate' | 'done';
+  readonly phase: 'start' | 'step' | 'epoch' | 'snapshot' | 'calibrate' | 'done';
   readonly message?: string;
 }
 
@@ -424,7 +433,9 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   let totalSteps = plannedSteps;
   const maxSeconds = s.maxMinutes * 60;
   const t0 = performance.now();
-  const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000;
+  let pausedSeconds = 0; // spent saving snapshots: not training time
+  const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000 - pausedSeconds;
+  let nextSnapshot = s.snapshotMinutes > 0 ? (Math.floor(elapsedBefore / 60 / s.snapshotMinutes) + 1) * s.snapshotMinutes : Infinity;
   const summary: TrainingSummary = {
     cohortFile: cohortFile.split(/[\\/]/).pop()!,
     cohortSha256: typeof opts.cohort === 'string' ? await sha256File(opts.cohort) : '',
@@ -497,6 +508,12 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       if (stepsThisRun >= 5) totalSteps = Math.min(plannedSteps, step + Math.floor(Math.max(0, maxSeconds - elapsed()) / (sec / stepsThisRun)));
       const secPerStep = sec / Math.max(1, step - (resumeState?.state.step ?? 0));
       emit({ phase: 'step', epoch, epochs: s.epochs, step, totalSteps, loss, lr, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: Math.max(0, (totalSteps - step) * secPerStep) });
+      if (elapsed() >= nextSnapshot * 60 && elapsed() < maxSeconds) {
+        const p0 = performance.now();
+        await saveSnapshot(nextSnapshot, epoch + b / stepsPerEpoch);
+        pausedSeconds += (performance.now() - p0) / 1000;
+        nextSnapshot += s.snapshotMinutes;
+      }
       if (elapsed() >= maxSeconds) { stoppedBecause = `wall-time budget of ${s.maxMinutes} min reached`; epoch++; lastTrainLoss = epochLoss / epochCount; await endEpoch(); break outer; }
     }
     epoch++;
@@ -518,6 +535,20 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     await saveTrainState(opts.outDir, { step, epoch, bestValLoss: bestVal, badEpochs, elapsedSeconds: elapsed(), history }, mAdam, vAdam, best);
     await saveManifest(opts.outDir, buildManifest(valLoss));
     return stop;
+  }
+
+  async function saveSnapshot(minutes: number, epochs: number): Promise<void> {
+    const name = Number.isInteger(minutes) ? String(minutes).padStart(3, '0') : minutes.toFixed(3).padStart(7, '0');
+    const dir = join(opts.outDir, 'snapshots', `${name}min`);
+    await mkdir(dir, { recursive: true });
+    const valLoss = evaluateLoss(params, c, val);
+    emit({ phase: 'snapshot', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, valLoss, lr: 0, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: NaN,
+      message: `snapshot at ${minutes} min (epoch ${epochs.toFixed(2)}, validation ${valLoss.toFixed(4)}) -> ${dir}` });
+    const base = buildManifest(valLoss);
+    const manifest = calibrated({ ...base, metrics: { ...base.metrics, stoppedBecause: `snapshot at ${minutes} min of training` } }, params, val, valH);
+    await saveWeights(dir, params);
+    await saveManifest(dir, manifest);
+    await writeFile(join(dir, 'model-card.md'), writeModelCard(manifest));
   }
 
   function buildManifest(valLoss: number): Manifest {

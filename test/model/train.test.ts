@@ -220,3 +220,37 @@ describe('planned adherence reaches the model', () => {
     expect(low / full).toBeLessThan(0.6);
   }, 120_000);
 });
+
+describe('snapshots during training (snapshotMinutes)', () => {
+  it('saves loadable, calibrated checkpoints of the weights as they were, and does not change the run', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const plain = mkdtempSync(join(tmpdir(), 'vtrial-snap0-'));
+    const snap = mkdtempSync(join(tmpdir(), 'vtrial-snap1-'));
+    const a = await trainModel({ cohort: tinyCohort(300, 17), outDir: plain, settings: { ...TINY_SETTINGS, epochs: 2 } });
+    const saved: string[] = [];
+    // every ~0.1 s of training: several snapshots in two tiny epochs
+    const b = await trainModel({ cohort: tinyCohort(300, 17), outDir: snap, settings: { ...TINY_SETTINGS, epochs: 2, snapshotMinutes: 0.002 }, onProgress: (e) => { if (e.phase === 'snapshot') saved.push(e.message!); } });
+    expect(existsSync(join(plain, 'snapshots'))).toBe(false);
+    const dirs = readdirSync(join(snap, 'snapshots')).sort();
+    expect(dirs.length).toBeGreaterThan(0);
+    expect(saved.length).toBe(dirs.length);
+    for (const d of dirs) expect(d).toMatch(/^\d{3}\.\d{3}min$/);
+    // saving a snapshot (validation loss, copula and spread fits) leaves the training untouched
+    for (const k of a.params.keys()) expect(Array.from(b.params.get(k)!.dataSync())).toEqual(Array.from(a.params.get(k)!.dataSync()));
+    expect(b.manifest.metrics.history.map((h) => h.valLoss)).toEqual(a.manifest.metrics.history.map((h) => h.valLoss));
+    // the first snapshot is the model mid-run: a full checkpoint with its own calibration, not the final weights
+    const first = join(snap, 'snapshots', dirs[0]!);
+    const m = JSON.parse(readFileSync(join(first, 'manifest.json'), 'utf8'));
+    expect(m.metrics.stoppedBecause).toMatch(/^snapshot at /);
+    expect(m.copula).toBeDefined();
+    expect(m.rolloutScale).toBeDefined();
+    expect(m.train.snapshotMinutes).toBe(0.002);
+    const model = await TwinModel.load(first);
+    const w = model.params.get('head.W') ?? [...model.params.values()][0]!;
+    const key = [...model.params.keys()].find((k) => model.params.get(k) === w)!;
+    expect(Array.from(w.dataSync())).not.toEqual(Array.from(b.params.get(key)!.dataSync()));
+    model.dispose();
+    a.params.forEach((v) => v.dispose());
+    b.params.forEach((v) => v.dispose());
+  }, 120_000);
+});

@@ -76,6 +76,11 @@ export function register(program: Command): void {
           else process.stderr.write(`epoch ${e.epoch} done: train ${e.loss.toFixed(4)} validation ${e.valLoss?.toFixed(4)} elapsed ${fmtTime(e.elapsedSeconds)}\n`);
           return;
         }
+        if (e.phase === 'snapshot') {
+          if (bar) bar.update(e.step, { val: e.valLoss?.toFixed(3) });
+          process.stderr.write(`${tty ? '\n' : ''}vtrial train: ${e.message}\n`);
+          return;
+        }
         if (e.phase === 'calibrate') {
           bar?.stop();
           bar = undefined;

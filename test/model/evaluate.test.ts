@@ -1,0 +1,35 @@
+import { describe, it, expect } from 'vitest';
+import { effectFidelity, compareFidelity, type EffectEvaluation } from '../../src/model/evaluate.js';
+
+const kind = (label: string, reference: number, model: number, within: boolean) => ({ label, primary: 'y', outcomes: { y: { reference, model, within }, other: { reference: 1, model: -1, within: false } } });
+
+describe('effect fidelity of a checkpoint', () => {
+  const e: EffectEvaluation = {
+    interventionEffects: [
+      kind('a', -10, -9.5, true), // |log| 0.0513
+      kind('b', -10, -5, false), // 0.693
+      kind('c', 4, -1, false), // opposite sign: counted, left out of the median
+      kind('d', 0, 0.2, true), // zero reference: no ratio
+      { label: 'e', error: 'unknown drug' }, // failed: counted as wrong
+      kind('f', 2, 2.5, false), // 0.223
+    ],
+    courseEffects: [
+      { label: 'c1', visits: [{ reference: -1, model: -1, within: true }, { reference: -2, model: -1, within: false }] },
+      { label: 'c2', visits: [{ reference: -3, model: -3.1, within: true }] },
+    ],
+  };
+  it('counts effects within tolerance and takes the median |log ratio| of same-sign ones', () => {
+    const f = effectFidelity(e);
+    expect(f).toMatchObject({ kindsWithin: 2, kinds: 6, courseWithin: 2, courseVisits: 3, score: 4, wrongSign: 2 });
+    expect(f.medianAbsLogRatio).toBeCloseTo(Math.log(1.25), 10);
+    // an even count averages the middle two
+    const g = effectFidelity({ interventionEffects: [kind('a', -10, -9.5, true), kind('b', -10, -5, false)] });
+    expect(g.medianAbsLogRatio).toBeCloseTo(0.5 * (Math.log(10 / 9.5) + Math.log(2)), 10);
+    expect(effectFidelity({}).medianAbsLogRatio).toBeNaN();
+  });
+  it('ranks by score, then by the lower median |log ratio|, NaN last', () => {
+    const f = (score: number, m: number) => ({ kindsWithin: score, kinds: 12, courseWithin: 0, courseVisits: 0, score, medianAbsLogRatio: m, wrongSign: 0 });
+    const ranked = [f(7, 0.1), f(8, 0.3), f(8, NaN), f(8, 0.2)].sort(compareFidelity);
+    expect(ranked.map((x) => [x.score, x.medianAbsLogRatio])).toEqual([[8, 0.2], [8, 0.3], [8, NaN], [7, 0.1]]);
+  });
+});
