@@ -501,7 +501,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       tokensSeen += ntok;
       epochLoss += loss; epochCount++;
       step++;
-      const sec = (performance.now() - tStart) / 1000;
+      const sec = (performance.now() - tStart) / 1000 - pausedSeconds; // training time only
       tokensPerSecond = tokensSeen / Math.max(sec, 1e-9);
       // steps expected in total at the current speed (for the progress bar and ETA)
       const stepsThisRun = step - (resumeState?.state.step ?? 0);
@@ -510,7 +510,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       emit({ phase: 'step', epoch, epochs: s.epochs, step, totalSteps, loss, lr, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: Math.max(0, (totalSteps - step) * secPerStep) });
       if (elapsed() >= nextSnapshot * 60 && elapsed() < maxSeconds) {
         const p0 = performance.now();
-        await saveSnapshot(nextSnapshot, epoch + b / stepsPerEpoch);
+        await saveSnapshot(nextSnapshot, epoch + (b + 1) / stepsPerEpoch);
         pausedSeconds += (performance.now() - p0) / 1000;
         nextSnapshot += s.snapshotMinutes;
       }
