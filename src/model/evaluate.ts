@@ -6,6 +6,7 @@
  *   - calibration: empirical coverage of central 50/90/95% predictive intervals, from the
  *     probability integral transform (PIT) of each observed value under the predicted mixture.
  */
+import { median } from 'simple-statistics';
 import { findVariable, measurementSd } from '../population/catalog.js';
 import type { EncodedSet, MeasuredVar } from './tokenizer.js';
 import { denormalise } from './tokenizer.js';
@@ -163,9 +164,7 @@ export function effectFidelity(e: EffectEvaluation): EffectFidelity {
   }
   const visits = (e.courseEffects ?? []).flatMap((c) => c.visits);
   const courseWithin = visits.filter((v) => v.within).length;
-  logs.sort((a, b) => a - b);
-  const n = logs.length;
-  const medianAbsLogRatio = n === 0 ? NaN : n % 2 ? logs[(n - 1) / 2]! : 0.5 * (logs[n / 2 - 1]! + logs[n / 2]!);
+  const medianAbsLogRatio = logs.length === 0 ? NaN : median(logs);
   return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, score: kindsWithin + courseWithin, medianAbsLogRatio, wrongSign };
 }
 
