@@ -190,6 +190,12 @@ export interface TrainOptions {
   readonly extraVariables?: readonly ExtraVariable[];
   readonly backend?: string;
   readonly onProgress?: (e: ProgressEvent) => void;
+  /**
+   * The clock that wall-time budgets, snapshots and speed are measured with, in milliseconds
+   * (default `performance.now`). Tests pass a clock they advance themselves, so that time-based
+   * behaviour does not depend on how fast the machine is.
+   */
+  readonly clock?: () => number;
 }
 
 export interface TrainResult {
@@ -432,9 +438,10 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const plannedSteps = s.epochs * stepsPerEpoch;
   let totalSteps = plannedSteps;
   const maxSeconds = s.maxMinutes * 60;
-  const t0 = performance.now();
+  const now = opts.clock ?? (() => performance.now());
+  const t0 = now();
   let pausedSeconds = 0; // spent saving snapshots: not training time
-  const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000 - pausedSeconds;
+  const elapsed = () => elapsedBefore + (now() - t0) / 1000 - pausedSeconds;
   let nextSnapshot = s.snapshotMinutes > 0 ? (Math.floor(elapsedBefore / 60 / s.snapshotMinutes) + 1) * s.snapshotMinutes : Infinity;
   const summary: TrainingSummary = {
     cohortFile: cohortFile.split(/[\\/]/).pop()!,
@@ -449,7 +456,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   let stoppedBecause = 'completed all epochs';
   let lastTrainLoss = NaN;
   let tokensSeen = 0;
-  const tStart = performance.now();
+  const tStart = now();
   const order = Array.from({ length: train.n }, (_, i) => i);
   const names = [...params.keys()];
   const varList = names.map((k) => params.get(k)!);
@@ -501,7 +508,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       tokensSeen += ntok;
       epochLoss += loss; epochCount++;
       step++;
-      const sec = (performance.now() - tStart) / 1000 - pausedSeconds; // training time only
+      const sec = (now() - tStart) / 1000 - pausedSeconds; // training time only
       tokensPerSecond = tokensSeen / Math.max(sec, 1e-9);
       // steps expected in total at the current speed (for the progress bar and ETA)
       const stepsThisRun = step - (resumeState?.state.step ?? 0);
@@ -509,9 +516,9 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       const secPerStep = sec / Math.max(1, step - (resumeState?.state.step ?? 0));
       emit({ phase: 'step', epoch, epochs: s.epochs, step, totalSteps, loss, lr, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: Math.max(0, (totalSteps - step) * secPerStep) });
       if (elapsed() >= nextSnapshot * 60 && elapsed() < maxSeconds) {
-        const p0 = performance.now();
+        const p0 = now();
         await saveSnapshot(nextSnapshot, epoch + (b + 1) / stepsPerEpoch);
-        pausedSeconds += (performance.now() - p0) / 1000;
+        pausedSeconds += (now() - p0) / 1000;
         nextSnapshot += s.snapshotMinutes;
       }
       if (elapsed() >= maxSeconds) { stoppedBecause = `wall-time budget of ${s.maxMinutes} min reached`; epoch++; lastTrainLoss = epochLoss / epochCount; await endEpoch(); break outer; }

@@ -226,13 +226,19 @@ describe('snapshots during training (snapshotMinutes)', () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const plain = mkdtempSync(join(tmpdir(), 'vtrial-snap0-'));
     const snap = mkdtempSync(join(tmpdir(), 'vtrial-snap1-'));
-    const a = await trainModel({ cohort: tinyCohort(300, 17), outDir: plain, settings: { ...TINY_SETTINGS, epochs: 2 } });
+    // a clock that moves 50 ms per training step, whatever the machine's speed
+    const stepClock = () => { let t = 0; return { clock: () => t, onStep: () => { t += 50; } }; };
+    const ca = stepClock();
+    const a = await trainModel({ cohort: tinyCohort(300, 17), outDir: plain, settings: { ...TINY_SETTINGS, epochs: 2 }, clock: ca.clock, onProgress: (e) => { if (e.phase === 'step') ca.onStep(); } });
     const saved: string[] = [];
-    // every ~0.1 s of training: several snapshots in two tiny epochs
-    const b = await trainModel({ cohort: tinyCohort(300, 17), outDir: snap, settings: { ...TINY_SETTINGS, epochs: 2, snapshotMinutes: 0.002 }, onProgress: (e) => { if (e.phase === 'snapshot') saved.push(e.message!); } });
+    // every 0.12 s of training, i.e. every third step: several snapshots in two tiny epochs
+    const cb = stepClock();
+    const b = await trainModel({ cohort: tinyCohort(300, 17), outDir: snap, settings: { ...TINY_SETTINGS, epochs: 2, snapshotMinutes: 0.002 }, clock: cb.clock,
+      onProgress: (e) => { if (e.phase === 'step') cb.onStep(); if (e.phase === 'snapshot') saved.push(e.message!); } });
     expect(existsSync(join(plain, 'snapshots'))).toBe(false);
     const dirs = readdirSync(join(snap, 'snapshots')).sort();
-    expect(dirs.length).toBeGreaterThan(0);
+    expect(dirs.length).toBe(Math.floor((b.manifest.metrics.steps * 0.05) / 0.12));
+    expect(dirs.length).toBeGreaterThan(1);
     expect(saved.length).toBe(dirs.length);
     for (const d of dirs) expect(d).toMatch(/^\d{3}\.\d{3}min$/);
     // saving a snapshot (validation loss, copula and spread fits) leaves the training untouched
