@@ -60,6 +60,13 @@ if (e.courseEffects?.length) {
   for (const x of e.courseEffects) out.push(`| ${x.label} | ${x.outcome} | ${x.visits.map((v) => `${f(v.reference)} / ${f(v.model)}`).join(' | ')} | ${x.visits.filter((v) => v.within).length}/${x.visits.length} |`);
   out.push('');
 }
+if (e.strataEffects?.length) {
+  out.push('### Drug effects in the populations trials recruit', '');
+  out.push('1,000 synthetic twins aged 30-75 per indication stratum of the trial-like training cohort (same eligibility ranges), the drug vs no intervention, 6-month change, same adherence and tolerance as above.', '');
+  out.push('| stratum | drug | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|---|');
+  for (const x of e.strataEffects) out.push(x.error ? `| ${x.stratum} | ${x.label} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.stratum} | ${x.label} | ${x.outcome} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
+  out.push('', `Within tolerance: ${e.strataEffects.filter((x) => x.within).length}/${e.strataEffects.length}.`, '');
+}
 if (e.individualEffects) {
   out.push('### Individual 6-month change, personalised-nutrition arm', '');
   out.push('| outcome | n | Pearson r | noise ceiling | SD of realised change |', '|---|---|---|---|---|');

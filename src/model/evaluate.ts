@@ -122,6 +122,8 @@ export interface EffectComparison {
 export interface EffectEvaluation {
   readonly interventionEffects?: readonly { readonly label: string; readonly primary?: string; readonly outcomes?: Readonly<Record<string, EffectComparison>>; readonly error?: string }[];
   readonly courseEffects?: readonly { readonly label: string; readonly visits: readonly EffectComparison[] }[];
+  /** Drug effects in the indication strata trials recruit from (section 3d); each row is one comparison. */
+  readonly strataEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
 }
 
 export interface EffectFidelity {
@@ -131,20 +133,25 @@ export interface EffectFidelity {
   /** Visits of the 12-month courses within tolerance. */
   readonly courseWithin: number;
   readonly courseVisits: number;
-  /** kindsWithin + courseWithin: the score checkpoints are chosen by (higher is better). */
+  /** Drug effects in the indication strata within tolerance (0 of 0 for evaluations without that section). */
+  readonly strataWithin: number;
+  readonly strata: number;
+  /** kindsWithin + courseWithin + strataWithin: the score checkpoints are chosen by (higher is better). */
   readonly score: number;
   /**
-   * Median over kinds of |log(model / reference)| of the primary effect, where both have the same
-   * sign and the reference is not zero (the tie-break: lower is better); NaN when none qualifies.
+   * Median over kinds and strata effects of |log(model / reference)| of the primary effect, where
+   * both have the same sign and the reference is not zero (the tie-break: lower is better); NaN
+   * when none qualifies.
    */
   readonly medianAbsLogRatio: number;
-  /** Kinds whose model effect has the opposite sign to a non-zero reference effect, or failed. */
+  /** Kinds and strata effects whose model effect has the opposite sign to a non-zero reference effect, or failed. */
   readonly wrongSign: number;
 }
 
 /**
  * How faithfully a checkpoint reproduces the reference world's intervention effects: the count of
- * effects within tolerance (each comparison's own `within`, set by evaluate-model.mjs: 10% of the
+ * effects within tolerance (intervention kinds, 12-month course visits and, where evaluated, drug
+ * effects in the indication strata trials recruit from) (each comparison's own `within`, set by evaluate-model.mjs: 10% of the
  * reference effect or its 95% Monte Carlo half-width, whichever is wider), with the median log
  * ratio as a tie-break. Used to choose among snapshots of one training run, where validation loss
  * chooses badly (docs/model-card.md, sessions 7 and 8).
@@ -164,8 +171,18 @@ export function effectFidelity(e: EffectEvaluation): EffectFidelity {
   }
   const visits = (e.courseEffects ?? []).flatMap((c) => c.visits);
   const courseWithin = visits.filter((v) => v.within).length;
+  const strata = e.strataEffects ?? [];
+  let strataWithin = 0;
+  for (const p of strata) {
+    if (p.error !== undefined || p.reference === undefined || p.model === undefined) { wrongSign++; continue; }
+    if (p.within) strataWithin++;
+    if (p.reference !== 0) {
+      const r = p.model / p.reference;
+      if (r > 0) logs.push(Math.abs(Math.log(r))); else wrongSign++;
+    }
+  }
   const medianAbsLogRatio = logs.length === 0 ? NaN : median(logs);
-  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, score: kindsWithin + courseWithin, medianAbsLogRatio, wrongSign };
+  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
 }
 
 /** Order by effect fidelity: higher score first, then lower median |log ratio| (NaN last). */

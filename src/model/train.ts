@@ -409,7 +409,11 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     const h = subjectHistory(spec, subj, opts.extraVariables);
     (isValidationSubject(subj.id, s.seed, s.valFraction) ? valH : trainH).push(h);
   }
-  const maxVisits = Math.max(2, ...cohort.subjects.length ? [...trainH, ...valH].map((h) => h.visits.length) : [2]);
+  // a loop, not Math.max(...): a spread of one argument per participant overflows the call stack
+  // beyond ~120,000 participants
+  let maxVisits = 2;
+  for (const h of trainH) maxVisits = Math.max(maxVisits, h.visits.length);
+  for (const h of valH) maxVisits = Math.max(maxVisits, h.visits.length);
   const T = Math.min(s.blockSize, maxVisits - 1);
   const train = encodeHistories(spec, s.lateStarts > 0 ? [...trainH, ...lateStartHistories(trainH, s.lateStarts, s.seed)] : trainH, T);
   const val = encodeHistories(spec, valH, T);

@@ -20,15 +20,29 @@ describe('effect fidelity of a checkpoint', () => {
   };
   it('counts effects within tolerance and takes the median |log ratio| of same-sign ones', () => {
     const f = effectFidelity(e);
-    expect(f).toMatchObject({ kindsWithin: 2, kinds: 6, courseWithin: 2, courseVisits: 3, score: 4, wrongSign: 2 });
+    expect(f).toMatchObject({ kindsWithin: 2, kinds: 6, courseWithin: 2, courseVisits: 3, strataWithin: 0, strata: 0, score: 4, wrongSign: 2 });
     expect(f.medianAbsLogRatio).toBeCloseTo(Math.log(1.25), 10);
     // an even count averages the middle two
     const g = effectFidelity({ interventionEffects: [kind('a', -10, -9.5, true), kind('b', -10, -5, false)] });
     expect(g.medianAbsLogRatio).toBeCloseTo(0.5 * (Math.log(10 / 9.5) + Math.log(2)), 10);
     expect(effectFidelity({}).medianAbsLogRatio).toBeNaN();
   });
+  it('adds the indication-strata effects to the score and to the median |log ratio|', () => {
+    const f = effectFidelity({
+      ...e,
+      strataEffects: [
+        { label: 's1', reference: -5, model: -4, within: false }, // 0.223
+        { label: 's2', reference: -1, model: -1.05, within: true }, // 0.0488
+        { label: 's3', reference: -2, model: 0.5, within: false }, // opposite sign
+        { label: 's4', error: 'unknown drug' },
+      ],
+    });
+    expect(f).toMatchObject({ kindsWithin: 2, courseWithin: 2, strataWithin: 1, strata: 4, score: 5, wrongSign: 4 });
+    // logs: kinds 0.0513, 0.693, 0.223 and strata 0.223, 0.0488: median 0.223
+    expect(f.medianAbsLogRatio).toBeCloseTo(Math.log(1.25), 10);
+  });
   it('ranks by score, then by the lower median |log ratio|, NaN last', () => {
-    const f = (score: number, m: number) => ({ kindsWithin: score, kinds: 12, courseWithin: 0, courseVisits: 0, score, medianAbsLogRatio: m, wrongSign: 0 });
+    const f = (score: number, m: number) => ({ kindsWithin: score, kinds: 12, courseWithin: 0, courseVisits: 0, strataWithin: 0, strata: 0, score, medianAbsLogRatio: m, wrongSign: 0 });
     const ranked = [f(7, 0.1), f(8, 0.3), f(8, NaN), f(8, 0.2)].sort(compareFidelity);
     expect(ranked.map((x) => [x.score, x.medianAbsLogRatio])).toEqual([[8, 0.2], [8, 0.3], [8, NaN], [7, 0.1]]);
   });
