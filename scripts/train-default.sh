@@ -14,7 +14,9 @@
 # calibrated snapshot is saved every 5 minutes (snapshotMinutes), and the snapshot or final
 # checkpoint that best reproduces the reference world's intervention effects on the selection
 # draw (scripts/select-snapshot.mjs --seed 3) becomes OUT_DIR (docs/model-card.md, session 8:
-# validation loss picks a checkpoint whose effects are too small).
+# validation loss picks a checkpoint whose effects are too small). Since session 9 that score
+# also counts drug effects in the indication strata (evaluate-model.mjs section strata), so the
+# choice is not the one that picked the bundled checkpoint (which was chosen without them).
 #   sh scripts/train-default.sh [OUT_DIR] [MINUTES]   (MINUTES: the training budget; 40 bundled)
 # Budgets are wall time, so the steps behind each snapshot depend on the machine's speed: this
 # trains the same recipe, not the exact bundled checkpoint (4,796 steps at its 15-minute snapshot).
