@@ -150,11 +150,11 @@ export interface EffectFidelity {
 
 /**
  * How faithfully a checkpoint reproduces the reference world's intervention effects: the count of
- * effects within tolerance (intervention kinds, 12-month course visits and, where evaluated, drug
- * effects in the indication strata trials recruit from) (each comparison's own `within`, set by evaluate-model.mjs: 10% of the
- * reference effect or its 95% Monte Carlo half-width, whichever is wider), with the median log
- * ratio as a tie-break. Used to choose among snapshots of one training run, where validation loss
- * chooses badly (docs/model-card.md, sessions 7 and 8).
+ * effects within tolerance among the intervention kinds, the 12-month course visits and, where
+ * evaluated, the drug effects in the indication strata trials recruit from. Each comparison carries
+ * its own `within`, set by evaluate-model.mjs (10% of the reference effect or its 95% Monte Carlo
+ * half-width, whichever is wider). The median log ratio breaks ties. Used to choose among
+ * snapshots of training runs, where validation loss chooses badly (docs/model-card.md, sessions 7-9).
  */
 export function effectFidelity(e: EffectEvaluation): EffectFidelity {
   const kinds = e.interventionEffects ?? [];
