@@ -234,9 +234,8 @@ if (want('strata')) {
     ]],
   ];
   const n = Math.min(nTwins, 1000);
-  const sdays = [0, 30, 91, 182];
   const outs = ['sbp', 'ldl_c', 'hba1c', 'body_weight', 'triglycerides'].filter((v) => allVars.includes(v));
-  const ssched = { durationDays: 182, dropout: 0, visits: sdays.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : outs })) };
+  const ssched = { durationDays: 182, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : outs })) };
   result.strataEffects = [];
   for (const [si, [stratum, rules, arms]] of STRATA.entries()) {
     const { batch: sb } = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 75 }, ...rules], baseline: [] }, (drawSeed === undefined ? 4242 : Number(drawSeed)) * 10 + si);

@@ -157,30 +157,25 @@ export interface EffectFidelity {
  * snapshots of training runs, where validation loss chooses badly (docs/model-card.md, sessions 7-9).
  */
 export function effectFidelity(e: EffectEvaluation): EffectFidelity {
-  const kinds = e.interventionEffects ?? [];
-  let kindsWithin = 0, wrongSign = 0;
+  let wrongSign = 0;
   const logs: number[] = [];
-  for (const k of kinds) {
-    const p = k.primary !== undefined ? k.outcomes?.[k.primary] : undefined;
-    if (!p) { wrongSign++; continue; }
-    if (p.within) kindsWithin++;
+  // one primary comparison (kind or stratum): within tolerance?, and its |log ratio| or a wrong sign
+  const tally = (p: Partial<EffectComparison> | undefined): number => {
+    if (!p || p.reference === undefined || p.model === undefined) { wrongSign++; return 0; }
     if (p.reference !== 0) {
       const r = p.model / p.reference;
       if (r > 0) logs.push(Math.abs(Math.log(r))); else wrongSign++;
     }
-  }
+    return p.within ? 1 : 0;
+  };
+  const kinds = e.interventionEffects ?? [];
+  let kindsWithin = 0;
+  for (const k of kinds) kindsWithin += tally(k.primary !== undefined ? k.outcomes?.[k.primary] : undefined);
   const visits = (e.courseEffects ?? []).flatMap((c) => c.visits);
   const courseWithin = visits.filter((v) => v.within).length;
   const strata = e.strataEffects ?? [];
   let strataWithin = 0;
-  for (const p of strata) {
-    if (p.error !== undefined || p.reference === undefined || p.model === undefined) { wrongSign++; continue; }
-    if (p.within) strataWithin++;
-    if (p.reference !== 0) {
-      const r = p.model / p.reference;
-      if (r > 0) logs.push(Math.abs(Math.log(r))); else wrongSign++;
-    }
-  }
+  for (const p of strata) strataWithin += tally(p.error !== undefined ? undefined : p);
   const medianAbsLogRatio = logs.length === 0 ? NaN : median(logs);
   return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
 }

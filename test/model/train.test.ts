@@ -231,7 +231,7 @@ describe('snapshots during training (snapshotMinutes)', () => {
     const ca = stepClock();
     const a = await trainModel({ cohort: tinyCohort(300, 17), outDir: plain, settings: { ...TINY_SETTINGS, epochs: 2 }, clock: ca.clock, onProgress: (e) => { if (e.phase === 'step') ca.onStep(); } });
     const saved: string[] = [];
-    // every 0.12 s of training, i.e. every third step: several snapshots in two tiny epochs
+    // every 0.12 s of training, i.e. every 2.4 steps: several snapshots in two tiny epochs
     const cb = stepClock();
     const b = await trainModel({ cohort: tinyCohort(300, 17), outDir: snap, settings: { ...TINY_SETTINGS, epochs: 2, snapshotMinutes: 0.002 }, clock: cb.clock,
       onProgress: (e) => { if (e.phase === 'step') cb.onStep(); if (e.phase === 'snapshot') saved.push(e.message!); } });
