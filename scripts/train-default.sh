@@ -13,8 +13,9 @@
 #          at the baseline visit, 30% of indicated drug and supplement episodes their placebo),
 # and 2,000 held-out participants (`vtrial cohort --seed 2`) for the evaluation.
 # The model has the interaction term (`interaction: 32`: the visit's own values modulate each
-# exposure's contribution), which with the onset cohort is what lets drug effects grow with the
-# baseline (docs/model-card.md, sessions 9-10). Tokens across which an exposure starts or stops
+# exposure's contribution), which with the onset cohort lifted the glucose drugs' effects in type 2
+# diabetes; whether a run also learns the BP drugs' growth with baseline SBP varies from run to run
+# (docs/model-card.md, sessions 9-10). Tokens across which an exposure starts or stops
 # weigh 4x in the loss (changeWeight 4), tokens in the first year on or off one 3x (earlyWeight 3);
 # a calibrated snapshot is saved every 5 minutes, and the snapshot or final checkpoint that best
 # reproduces the reference world's intervention effects on the selection draw
