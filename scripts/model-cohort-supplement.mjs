@@ -18,6 +18,17 @@
 // probability P, the placebo that mimics it instead (same start, stop and adherence), as in the
 // placebo-controlled trials run in these populations; without it (or P = 0) the draws, and the
 // file, are the same as before the option existed.
+// --lifestyle (implies --enriched and --trial-like): weight-course participants (obesity,
+// overweight, type 2 diabetes, raised BP, general adults) given the diet, weight-loss-programme,
+// fasting, exercise and incretin episodes trialled for weight in 85% of episodes, which start at
+// the baseline visit in 80% of episodes and stop 3-12 months later in 60% (as in trials with a
+// weight-loss phase and a follow-up or maintenance phase without the intervention), so the model
+// sees months of loss and the course after a stop. Follow at least 1.5 years with this option.
+// --add-on (implies --enriched and --trial-like): the treated and severe populations most drug
+// trials recruit for add-on therapy (uncontrolled BP on BP drugs, raised LDL-C on a statin or
+// without one at 160-300 mg/dL, type 2 diabetes on metformin, triglycerides 500-2,000 mg/dL,
+// short sleepers) given the add-on interventions trialled there; --placebo-controls works as
+// with --enriched. The strata are labelled indications, not any benchmark trial.
 // Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
 // written with different seeds can be concatenated into one cohort.
 import { createWriteStream } from 'node:fs';
@@ -33,8 +44,11 @@ const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.a
 // --trial-like: exposures start at the baseline visit (as in a trial) in 70% of episodes, and
 // the first months are visited densely; trials ask the model exactly this question
 if (!(N >= 1 && N <= 100_000)) { process.stderr.write('N must be 1-100000\n'); process.exit(2); }
-const TRIAL_LIKE = process.argv.includes('--trial-like');
-const ENRICHED = process.argv.includes('--enriched');
+const LIFESTYLE = process.argv.includes('--lifestyle');
+const ADD_ON = process.argv.includes('--add-on');
+if (LIFESTYLE && ADD_ON) { process.stderr.write('--lifestyle and --add-on are separate cohorts: give one\n'); process.exit(2); }
+const TRIAL_LIKE = LIFESTYLE || ADD_ON || process.argv.includes('--trial-like');
+const ENRICHED = LIFESTYLE || ADD_ON || process.argv.includes('--enriched');
 const pcAt = process.argv.indexOf('--placebo-controls');
 const PLACEBO_CONTROLS = pcAt < 0 ? 0 : Number(process.argv[pcAt + 1]);
 if (!(PLACEBO_CONTROLS >= 0 && PLACEBO_CONTROLS <= 1)) { process.stderr.write(`--placebo-controls must be a share from 0 to 1 (got '${process.argv[pcAt + 1]}')\n`); process.exit(2); }
@@ -135,13 +149,70 @@ const STRATA = [
     return r.uniform() < 0.5 ? weightProgramme(r) : { kind: 'diet', pattern: 'mediterranean' };
   }],
 ];
+// --lifestyle strata: the populations weight trials recruit and the weight interventions tried there
+const weightIv = (r) => {
+  const k = r.uniform();
+  if (k < 0.22) return energyCut2(r);
+  if (k < 0.40) return r.uniform() < 0.5 ? weightProgramme2(r) : { kind: 'weight_loss', targetKg: pick(r, [4, 7, 10, 15]), support: pick(r, ['minimal', 'moderate', 'intensive']) };
+  if (k < 0.52) return r.uniform() < 0.5 ? { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) } : { kind: 'diet', fatPct: u(r, 18, 30), carbPct: u(r, 50, 60) };
+  if (k < 0.62) { const iv = { kind: 'diet', fasting: { regimen: pick(r, ['time_restricted', 'alternate_day', 'five_two']), windowHours: 8 } }; if (r.uniform() < 0.5) iv.energyChangeKcal = -pick(r, [300, 500, 750]); return iv; }
+  if (k < 0.67) return { kind: 'diet', totalDietReplacementKcal: u(r, 800, 1300) };
+  if (k < 0.72) return { kind: 'diet', pattern: pick(r, DIET_PATTERNS), energyChangeKcal: -pick(r, [300, 500, 750]) };
+  if (k < 0.84) return aerobic(r);
+  return drugOf(r, ['glp1', 'glp1_gip', 'biguanide', 'sglt2']);
+};
+function energyCut2(r) { return { kind: 'diet', energyChangeKcal: -pick(r, [250, 400, 500, 600, 750, 1000]) }; }
+function weightProgramme2(r) { return { kind: 'weight_loss', targetPct: pick(r, [5, 7, 10]), support: pick(r, ['minimal', 'moderate', 'intensive']) }; }
+const LIFESTYLE_STRATA = [
+  ['general', 0.1, [], weightIv],
+  ['obesity', 0.35, [{ variable: 'bmi', min: 30, max: 45 }], weightIv],
+  ['overweight', 0.25, [{ variable: 'bmi', min: 25, max: 35 }], weightIv],
+  ['type2_diabetes', 0.2, [{ variable: 'diabetes', equals: 1 }, { variable: 'hba1c', min: 6.5, max: 10.5 }], weightIv],
+  ['raised_bp', 0.1, [{ variable: 'sbp', min: 130, max: 180 }, { variable: 'bmi', min: 25, max: 45 }], weightIv],
+];
+const ADD_ON_STRATA = [
+  ['uncontrolled_bp_on_drugs', 0.25, [{ variable: 'on_bp_meds', equals: 1 }, { variable: 'sbp', min: 135, max: 180 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.3) return drugOf(r, ['mra']);
+    if (k < 0.75) return drugOf(r, ['ccb', 'thiazide', 'arb', 'ace_inhibitor', 'beta_blocker']);
+    if (k < 0.88) return r.uniform() < 0.5 ? { kind: 'diet', sodiumChangeMg: -u(r, 800, 2500) } : { kind: 'diet', pattern: 'dash' };
+    return aerobic(r);
+  }],
+  ['raised_ldl_treated_or_high', 0.2, [{ variable: 'ldl_c', min: 130, max: 300 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.6) return drugOf(r, ['pcsk9_antibody', 'sirna_pcsk9', 'ezetimibe', 'bempedoic_acid']);
+    if (k < 0.8) return drugOf(r, ['statin']);
+    const s = pick(r, ['plant_sterols', 'plant_stanols', 'plant_stanol_ester', 'psyllium', 'oat_beta_glucan']); const def = SUPPLEMENTS.find((x) => x.name === s);
+    return { kind: 'supplement', supplement: s, dose: +(def.range[0] + (def.range[1] - def.range[0]) * (0.1 + 0.4 * r.uniform())).toPrecision(2) };
+  }],
+  ['type2_diabetes_on_metformin', 0.2, [{ variable: 'on_metformin', equals: 1 }, { variable: 'hba1c', min: 7, max: 10.5 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.75) return drugOf(r, ['glp1', 'glp1_gip', 'sglt2']);
+    if (k < 0.88) return { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) };
+    return aerobic(r);
+  }],
+  ['very_high_tg', 0.2, [{ variable: 'triglycerides', min: 500, max: 2000 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.6) return drugOf(r, ['omega3']);
+    if (k < 0.75) return drugOf(r, ['statin']);
+    if (k < 0.88) return { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) };
+    return energyCut2(r);
+  }],
+  ['short_sleep', 0.15, [{ variable: 'sleep_duration', min: 4, max: 6.5 }], (r) => {
+    const k = r.uniform();
+    if (k < 0.65) return { kind: 'sleep', extendHours: pick(r, [0.5, 1, 1.5]) };
+    if (k < 0.8) return { kind: 'sleep', targetHours: pick(r, [7, 7.5, 8]) };
+    return aerobic(r);
+  }],
+];
+const STRATA_USED = LIFESTYLE ? LIFESTYLE_STRATA : ADD_ON ? ADD_ON_STRATA : STRATA;
 // the stratum of each participant index and its true baseline, drawn stratum by stratum
 const strataOf = new Uint8Array(N);
 const enrichedRows = [];
 if (ENRICHED) {
   let at = 0;
-  STRATA.forEach(([, share, rules], k) => {
-    const n = k === STRATA.length - 1 ? N - at : Math.round(N * share);
+  STRATA_USED.forEach(([, share, rules], k) => {
+    const n = k === STRATA_USED.length - 1 ? N - at : Math.round(N * share);
     if (n <= 0) return;
     const d = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: rules, eligibilityGroups: [], baseline: [] }, SEED * 101 + k);
     for (let i = 0; i < n; i++) { strataOf[at + i] = k; enrichedRows.push(Float64Array.from(VARIABLES, (v) => d.batch.columns[v.id][i])); }
@@ -162,13 +233,15 @@ for (let s = 0; s < N; s++) {
   else drawBaseline(SEED, sid, {}, truth);
   const r = new Rng(SEED, sid, P_EXP);
   const ivs = [];
-  const matched = ENRICHED ? STRATA[strataOf[s]][3] : null;
+  const matched = ENRICHED ? STRATA_USED[strataOf[s]][3] : null;
   const nEp = ENRICHED && r.uniform() < 0.12 ? 0 : TRIAL_LIKE ? 1 + r.int(2) : 2 + r.int(2);
   for (let e = 0; e < nEp; e++) {
-    const start = TRIAL_LIKE && r.uniform() < 0.7 ? 0 : Math.round(r.uniform() * days * 0.8);
-    const stop = r.uniform() < 0.5 ? days + 1 : Math.min(days + 1, start + 28 + Math.round(r.uniform() * days * 0.6));
+    const start = TRIAL_LIKE && r.uniform() < (LIFESTYLE ? 0.8 : 0.7) ? 0 : Math.round(r.uniform() * days * (LIFESTYLE ? 0.5 : 0.8));
+    const stop = LIFESTYLE
+      ? (r.uniform() < 0.4 ? days + 1 : Math.min(days + 1, start + Math.round(91 + r.uniform() * 274)))
+      : r.uniform() < 0.5 ? days + 1 : Math.min(days + 1, start + 28 + Math.round(r.uniform() * days * 0.6));
     const full = r.uniform() < 0.3;
-    const indicated = matched && r.uniform() < 0.65;
+    const indicated = matched && r.uniform() < (LIFESTYLE ? 0.85 : 0.65);
     let iv = indicated ? matched(r) : intervention(r);
     if (PLACEBO_CONTROLS > 0 && indicated && (iv.kind === 'drug' || iv.kind === 'supplement') && r.uniform() < PLACEBO_CONTROLS) iv = placeboFor(iv);
     ivs.push({ ...iv, startDay: start, stopDay: stop, adherence: full ? 1 : 0.5 + 0.5 * r.uniform(), adherenceWaning: full ? 0 : 0.5 * r.uniform() });
