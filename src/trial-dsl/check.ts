@@ -546,6 +546,8 @@ function normaliseIntervention(c: Checker, iv: Obj, at: Path, durationDays: numb
       const fats = ['sfa_pct', 'mufa_pct', 'pufa_pct'].map(num);
       const fat = num('fat_pct');
       if (fat !== undefined && fats.every((x) => x !== undefined) && fats.reduce((s, x) => s! + x!, 0)! > fat + 3) c.error([...at, 'sfa_pct'], 'macros', 'saturated, mono- and polyunsaturated shares exceed total fat');
+      const kclPct = num('salt_substitute_kcl_pct'), naclPct = num('salt_substitute_nacl_pct');
+      if (kclPct !== undefined && naclPct !== undefined && kclPct + naclPct > 100) c.error([...at, 'salt_substitute_nacl_pct'], 'out-of-range', `a salt substitute of ${naclPct}% NaCl and ${kclPct}% KCl adds up to more than 100%`, { expected: 'NaCl + KCl shares of at most 100 (e.g. 62.5 and 25, the rest other salts)' });
       const keys = Object.keys(iv).filter((k) => !['kind', 'start', 'stop', 'adherence', 'adherence_waning', 'label'].includes(k));
       if (keys.length === 0) c.error(at, 'empty', 'a diet intervention must say what changes', { expected: 'pattern, energy_kcal_day, sodium_mg_day, sfa_pct, ...' });
       return {
@@ -553,7 +555,7 @@ function normaliseIntervention(c: Checker, iv: Obj, at: Path, durationDays: numb
         ...defined({
           pattern: iv.pattern as never, energyChangeKcal: num('energy_kcal_day'), totalDietReplacementKcal: num('total_diet_replacement_kcal_day'),
           carbPct: num('carb_pct'), fatPct: num('fat_pct'), proteinPct: num('protein_pct'), sfaPct: num('sfa_pct'), mufaPct: num('mufa_pct'), pufaPct: num('pufa_pct'),
-          sodiumMg: num('sodium_mg_day'), sodiumChangeMg: num('sodium_change_mg_day'), potassiumMg: num('potassium_mg_day'), saltSubstituteKclPct: num('salt_substitute_kcl_pct'),
+          sodiumMg: num('sodium_mg_day'), sodiumChangeMg: num('sodium_change_mg_day'), potassiumMg: num('potassium_mg_day'), saltSubstituteKclPct: num('salt_substitute_kcl_pct'), saltSubstituteNaclPct: num('salt_substitute_nacl_pct'),
           fibreG: num('fibre_g_day'), betaGlucanG: num('beta_glucan_g_day'), cholesterolMg: num('cholesterol_mg_day'), eggsPerDay: num('eggs_per_day'),
           nutsG: num('nuts_g_day'), oliveOilG: num('olive_oil_g_day'),
           fasting: fasting ? defined({ regimen: fasting.regimen, windowHours: fasting.window_hours }) : undefined,

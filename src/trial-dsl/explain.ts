@@ -32,7 +32,7 @@ export function describeIntervention(iv: Intervention): string {
       if (iv.sodiumMg !== undefined) parts.push(`sodium ${iv.sodiumMg} mg/day`);
       if (iv.sodiumChangeMg !== undefined) parts.push(`sodium ${iv.sodiumChangeMg > 0 ? '+' : ''}${iv.sodiumChangeMg} mg/day`);
       if (iv.potassiumMg !== undefined) parts.push(`potassium ${iv.potassiumMg} mg/day`);
-      if (iv.saltSubstituteKclPct !== undefined) parts.push(`salt substitute (${iv.saltSubstituteKclPct}% KCl)`);
+      if (iv.saltSubstituteKclPct !== undefined || iv.saltSubstituteNaclPct !== undefined) parts.push(`salt substitute (${[iv.saltSubstituteNaclPct !== undefined ? `${iv.saltSubstituteNaclPct}% NaCl` : '', iv.saltSubstituteKclPct !== undefined ? `${iv.saltSubstituteKclPct}% KCl` : ''].filter(Boolean).join(', ')})`);
       for (const [k, name] of [['carbPct', 'carbohydrate'], ['fatPct', 'fat'], ['proteinPct', 'protein'], ['sfaPct', 'saturated fat'], ['mufaPct', 'MUFA'], ['pufaPct', 'PUFA']] as const) {
         if (iv[k] !== undefined) parts.push(`${name} ${iv[k]}% of energy`);
       }

@@ -65,6 +65,7 @@ const interventionDefs: Record<string, Json> = {
     sodium_change_mg_day: { type: 'number', minimum: -8000, maximum: 8000 },
     potassium_mg_day: { type: 'number', minimum: 500, maximum: 10000 },
     salt_substitute_kcl_pct: { type: 'number', minimum: 0, maximum: 100 },
+    salt_substitute_nacl_pct: { type: 'number', minimum: 0, maximum: 100 },
     fibre_g_day: { type: 'number', minimum: 0, maximum: 150 },
     beta_glucan_g_day: { type: 'number', minimum: 0, maximum: 20 },
     cholesterol_mg_day: { type: 'number', minimum: 0, maximum: 2000 },

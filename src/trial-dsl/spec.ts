@@ -157,6 +157,11 @@ export interface DietIntervention extends InterventionBase {
   readonly potassiumMg?: number;
   /** Salt substitute: share of NaCl replaced by KCl, percent. */
   readonly saltSubstituteKclPct?: number;
+  /**
+   * Salt substitute: its NaCl content, percent by weight (default 100 minus the KCl share). Set it
+   * when the rest is neither NaCl nor KCl, e.g. 62.5% NaCl, 25% KCl and 12.5% other salts.
+   */
+  readonly saltSubstituteNaclPct?: number;
   readonly fibreG?: number;
   readonly betaGlucanG?: number;
   readonly cholesterolMg?: number;

@@ -330,6 +330,34 @@ describe('reference world: energy compensation and the fixes from the benchmark 
     expect(kNaDiet / kDiet).toBeCloseTo(potassiumSodiumFactor(1500) / potassiumSodiumFactor(5000), 6);
   });
 
+  it('a salt substitute lowers sodium by its non-NaCl share and adds potassium by its KCl share', () => {
+    const ctx: TwinContext = {
+      sex: 0, age: 70, weight: 75, sbp0: 150, a1c0: 5.6, ldl0: 120, tg0: 130, na0: 5000, k0: 2000, fibre0: 16,
+      sfa0: 11, mufa0: 12, pufa0: 7, fat0: 34, protein0: 16, chol0: 300, sleep0: 7, steps0: 6000, hr0: 70,
+      alcohol0: 0.5, energy0: 2200, onStatin: 0, smoker: 0, saltSens: 1, ldlResp: 1, bpResp: 1, appetiteResp: 1, glyResp: 1,
+    };
+    const eff = (x: object) => interventionEffect({ ...base, kind: 'diet', ...x } as Intervention, ctx);
+    const plain = eff({ saltSubstituteKclPct: 25 });
+    // 75% of sodium from added salt (modelling choice): a 75/25 substitute removes a quarter of it
+    expect(plain.get(CH.na)).toBeCloseTo(-5000 * 0.75 * 0.25, 6);
+    // the default NaCl share is the rest: giving it explicitly changes nothing
+    const explicit = eff({ saltSubstituteKclPct: 25, saltSubstituteNaclPct: 75 });
+    expect(explicit.get(CH.na)).toBeCloseTo(plain.get(CH.na)!, 9);
+    expect(explicit.get(CH.sbpNa)).toBeCloseTo(plain.get(CH.sbpNa)!, 9);
+    // 62.5% NaCl + 25% KCl + 12.5% other salts (DECIDE-Salt's substitute): sodium falls by 37.5%,
+    // the potassium added is the same, so the sodium part of the SBP fall is 1.5 times larger
+    const decide = eff({ saltSubstituteKclPct: 25, saltSubstituteNaclPct: 62.5 });
+    expect(decide.get(CH.na)).toBeCloseTo(-5000 * 0.75 * 0.375, 6);
+    expect(decide.get(CH.sbpNa)! / plain.get(CH.sbpNa)!).toBeCloseTo(1.5, 6);
+    // the potassium part is the same dose, scaled by the sodium factor at the lower intake
+    const kRatio = potassiumSodiumFactor(5000 * (1 - 0.75 * 0.375)) / potassiumSodiumFactor(5000 * (1 - 0.75 * 0.25));
+    expect(decide.get(CH.sbpDiet)! / plain.get(CH.sbpDiet)!).toBeCloseTo(kRatio, 6);
+    // a reduced-sodium salt without KCl lowers sodium only
+    const noK = eff({ saltSubstituteNaclPct: 70 });
+    expect(noK.get(CH.na)).toBeCloseTo(-5000 * 0.75 * 0.3, 6);
+    expect(noK.get(CH.sbpDiet) ?? 0).toBe(0);
+  });
+
   it('low-carbohydrate vs low-fat patterns: TG, HDL and LDL differences within the published ranges', () => {
     // Mansoor N et al. Br J Nutr 2016 doi:10.1017/S0007114515004699 (recalled): TG -0.26 mmol/L
     // (-0.37 to -0.14), HDL +0.14 (0.09 to 0.19), LDL +0.16 (0.003 to 0.33); Chawla S et al.

@@ -190,6 +190,21 @@ describe('schema file', () => {
   });
 });
 
+describe('salt substitutes', () => {
+  const withDiet = (diet: string) => minimal.replace('- {kind: drug, drug: atorvastatin, dose: 20 mg}', diet);
+  it('takes the NaCl share of a substitute next to its KCl share', () => {
+    const r = checkTrialText(withDiet('- {kind: diet, salt_substitute_kcl_pct: 25, salt_substitute_nacl_pct: 62.5}'), 't.yaml');
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const iv = r.spec!.arms[1].interventions[0] as { saltSubstituteKclPct?: number; saltSubstituteNaclPct?: number };
+    expect(iv).toMatchObject({ saltSubstituteKclPct: 25, saltSubstituteNaclPct: 62.5 });
+  });
+  it('rejects NaCl and KCl shares that add up to more than 100%, pointing at the NaCl share', () => {
+    const errs = errorsOf(withDiet('- {kind: diet, salt_substitute_kcl_pct: 30, salt_substitute_nacl_pct: 75}'));
+    expect(errs).toMatchObject([{ code: 'out-of-range', path: 'arms[1].interventions[0].salt_substitute_nacl_pct' }]);
+    expect(errs[0].message).toContain('more than 100%');
+  });
+});
+
 describe('explain', () => {
   it('describes arms, doses, schedule of assessments and endpoints in words', async () => {
     const { explainTrial } = await import('../../src/trial-dsl/explain.js');

@@ -333,12 +333,16 @@ function dietEffect(iv: DietIntervention, c: TwinContext): Effect {
   if (iv.sodiumMg !== undefined) dNa = iv.sodiumMg - c.na0;
   else if (iv.sodiumChangeMg !== undefined) dNa = iv.sodiumChangeMg;
   let dK = (iv.potassiumMg ?? p.k ?? c.k0) - c.k0;
-  if (iv.saltSubstituteKclPct) {
+  if (iv.saltSubstituteKclPct || iv.saltSubstituteNaclPct !== undefined) {
     // ~75% of sodium is from salt added in cooking/at table where substitutes are used (modelling
-    // choice); KCl replaces NaCl mole for mole (39.1 mg K per 23 mg Na)
-    const replaced = c.na0 * 0.75 * (iv.saltSubstituteKclPct / 100);
-    dNa -= replaced;
-    dK += (replaced / 23) * 39.1;
+    // choice). Sodium falls by the substitute's non-NaCl share (used gram for gram in place of
+    // salt: 62.5% NaCl + 25% KCl + 12.5% other salts lowers that sodium by 37.5%); potassium rises
+    // by the KCl share, mole for mole of the sodium it replaces (39.1 mg K per 23 mg Na)
+    const kcl = (iv.saltSubstituteKclPct ?? 0) / 100;
+    const nacl = (iv.saltSubstituteNaclPct ?? 100 * (1 - kcl)) / 100;
+    const saltNa = c.na0 * 0.75;
+    dNa -= saltNa * (1 - nacl);
+    dK += ((saltNa * kcl) / 23) * 39.1;
   }
   if (dNa !== 0) sodiumEffect(e, c, dNa);
   if (onDash) {
