@@ -25,9 +25,9 @@
 // weight-loss phase and a follow-up or maintenance phase without the intervention), so the model
 // sees months of loss and the course after a stop. Follow at least 1.5 years with this option.
 // --add-on (implies --enriched and --trial-like): the treated and severe populations most drug
-// trials recruit for add-on therapy (uncontrolled BP on BP drugs, raised LDL-C on a statin or
-// without one at 160-300 mg/dL, type 2 diabetes on metformin, triglycerides 500-2,000 mg/dL,
-// short sleepers) given the add-on interventions trialled there; --placebo-controls works as
+// trials recruit for add-on therapy (uncontrolled BP on BP drugs, LDL-C 130-300 mg/dL with or
+// without a statin, type 2 diabetes on metformin, triglycerides 500-2,000 mg/dL, short
+// sleepers) given the add-on interventions trialled there; --placebo-controls works as
 // with --enriched. The strata are labelled indications, not any benchmark trial.
 // Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
 // written with different seeds can be concatenated into one cohort.
