@@ -152,8 +152,8 @@ const STRATA = [
 // --lifestyle strata: the populations weight trials recruit and the weight interventions tried there
 const weightIv = (r) => {
   const k = r.uniform();
-  if (k < 0.22) return energyCut2(r);
-  if (k < 0.40) return r.uniform() < 0.5 ? weightProgramme2(r) : { kind: 'weight_loss', targetKg: pick(r, [4, 7, 10, 15]), support: pick(r, ['minimal', 'moderate', 'intensive']) };
+  if (k < 0.22) return energyCutAnySize(r);
+  if (k < 0.40) return r.uniform() < 0.5 ? weightProgrammeAnySupport(r) : { kind: 'weight_loss', targetKg: pick(r, [4, 7, 10, 15]), support: pick(r, ['minimal', 'moderate', 'intensive']) };
   if (k < 0.52) return r.uniform() < 0.5 ? { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) } : { kind: 'diet', fatPct: u(r, 18, 30), carbPct: u(r, 50, 60) };
   if (k < 0.62) { const iv = { kind: 'diet', fasting: { regimen: pick(r, ['time_restricted', 'alternate_day', 'five_two']), windowHours: 8 } }; if (r.uniform() < 0.5) iv.energyChangeKcal = -pick(r, [300, 500, 750]); return iv; }
   if (k < 0.67) return { kind: 'diet', totalDietReplacementKcal: u(r, 800, 1300) };
@@ -161,8 +161,8 @@ const weightIv = (r) => {
   if (k < 0.84) return aerobic(r);
   return drugOf(r, ['glp1', 'glp1_gip', 'biguanide', 'sglt2']);
 };
-function energyCut2(r) { return { kind: 'diet', energyChangeKcal: -pick(r, [250, 400, 500, 600, 750, 1000]) }; }
-function weightProgramme2(r) { return { kind: 'weight_loss', targetPct: pick(r, [5, 7, 10]), support: pick(r, ['minimal', 'moderate', 'intensive']) }; }
+function energyCutAnySize(r) { return { kind: 'diet', energyChangeKcal: -pick(r, [250, 400, 500, 600, 750, 1000]) }; }
+function weightProgrammeAnySupport(r) { return { kind: 'weight_loss', targetPct: pick(r, [5, 7, 10]), support: pick(r, ['minimal', 'moderate', 'intensive']) }; }
 const LIFESTYLE_STRATA = [
   ['general', 0.1, [], weightIv],
   ['obesity', 0.35, [{ variable: 'bmi', min: 30, max: 45 }], weightIv],
@@ -196,7 +196,7 @@ const ADD_ON_STRATA = [
     if (k < 0.6) return drugOf(r, ['omega3']);
     if (k < 0.75) return drugOf(r, ['statin']);
     if (k < 0.88) return { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) };
-    return energyCut2(r);
+    return energyCutAnySize(r);
   }],
   ['short_sleep', 0.15, [{ variable: 'sleep_duration', min: 4, max: 6.5 }], (r) => {
     const k = r.uniform();

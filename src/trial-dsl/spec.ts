@@ -155,7 +155,7 @@ export interface DietIntervention extends InterventionBase {
   readonly sodiumChangeMg?: number;
   /** Target potassium intake, mg/day. */
   readonly potassiumMg?: number;
-  /** Salt substitute: share of NaCl replaced by KCl, percent. */
+  /** Salt substitute: its KCl content (the share of salt replaced by KCl), percent by weight. */
   readonly saltSubstituteKclPct?: number;
   /**
    * Salt substitute: its NaCl content, percent by weight (default 100 minus the KCl share). Set it

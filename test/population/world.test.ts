@@ -192,6 +192,16 @@ describe('exposures and cohort', () => {
   });
 });
 
+/** A 55-year-old man with raised BP and a high-sodium diet; tests override what they vary. */
+function twinContext(o: Partial<TwinContext>): TwinContext {
+  return {
+    sex: 0, age: 55, weight: 85, sbp0: 150, a1c0: 5.6, ldl0: 120, tg0: 130, na0: 5000, k0: 2500, fibre0: 16,
+    sfa0: 11, mufa0: 12, pufa0: 7, fat0: 34, protein0: 16, chol0: 300, sleep0: 7, steps0: 6000, hr0: 70,
+    alcohol0: 0.5, energy0: 2500, onStatin: 0, smoker: 0, saltSens: 1, ldlResp: 1, bpResp: 1, appetiteResp: 1, glyResp: 1,
+    ...o,
+  };
+}
+
 describe('reference world: energy compensation and the fixes from the benchmark run', () => {
   const obese = drawSynthetic(pop(800, [{ variable: 'bmi', min: 30, max: 45 }, { variable: 'diabetes', equals: 0 }]), 31).batch;
   const months = (ms: number[], vars: string[]): ScheduleSpec => ({ durationDays: Math.round(ms[ms.length - 1] * 30.44), visits: ms.map((m) => ({ label: `m${m}`, day: Math.round(m * 30.44), variables: vars })), dropout: 0 });
@@ -318,11 +328,7 @@ describe('reference world: energy compensation and the fixes from the benchmark 
     expect(lo).toBeLessThan(-1);
     // in a diet intervention the sodium intake during the diet sets the factor: the same potassium
     // target lowers SBP less when sodium is cut to 1,500 mg in the same diet than with sodium unchanged
-    const ctx: TwinContext = {
-      sex: 0, age: 55, weight: 85, sbp0: 150, a1c0: 5.6, ldl0: 120, tg0: 130, na0: 5000, k0: 2500, fibre0: 16,
-      sfa0: 11, mufa0: 12, pufa0: 7, fat0: 34, protein0: 16, chol0: 300, sleep0: 7, steps0: 6000, hr0: 70,
-      alcohol0: 0.5, energy0: 2500, onStatin: 0, smoker: 0, saltSens: 1, ldlResp: 1, bpResp: 1, appetiteResp: 1, glyResp: 1,
-    };
+    const ctx = twinContext({});
     const diet = (x: object) => ({ ...base, kind: 'diet', ...x }) as Intervention;
     const kDiet = interventionEffect(diet({ potassiumMg: 4700 }), ctx).get(CH.sbpDiet) ?? 0;
     const kNaDiet = interventionEffect(diet({ potassiumMg: 4700, sodiumMg: 1500 }), ctx).get(CH.sbpDiet) ?? 0;
@@ -331,11 +337,7 @@ describe('reference world: energy compensation and the fixes from the benchmark 
   });
 
   it('a salt substitute lowers sodium by its non-NaCl share and adds potassium by its KCl share', () => {
-    const ctx: TwinContext = {
-      sex: 0, age: 70, weight: 75, sbp0: 150, a1c0: 5.6, ldl0: 120, tg0: 130, na0: 5000, k0: 2000, fibre0: 16,
-      sfa0: 11, mufa0: 12, pufa0: 7, fat0: 34, protein0: 16, chol0: 300, sleep0: 7, steps0: 6000, hr0: 70,
-      alcohol0: 0.5, energy0: 2200, onStatin: 0, smoker: 0, saltSens: 1, ldlResp: 1, bpResp: 1, appetiteResp: 1, glyResp: 1,
-    };
+    const ctx = twinContext({ age: 70, weight: 75, k0: 2000, energy0: 2200 });
     const eff = (x: object) => interventionEffect({ ...base, kind: 'diet', ...x } as Intervention, ctx);
     const plain = eff({ saltSubstituteKclPct: 25 });
     // 75% of sodium from added salt (modelling choice): a 75/25 substitute removes a quarter of it
