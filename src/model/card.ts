@@ -25,7 +25,8 @@ ${t.statics.length} static covariates, the time since baseline, and the query fo
 time and the ${t.exposures.length} exposure codes in force then). It outputs, for every variable at the
 next visit, a ${c.nMix}-component Gaussian mixture on the normalised scale${c.residual ? `, whose means are the
 variable's value in the current token plus the network's output (a residual head: the network predicts
-the change from each measured value; for a variable this visit did not measure, the level)` : ''}.
+the change from each measured value; for a variable this visit did not measure, the level)${c.residualVars ? `
+for ${c.residualVars.map((i) => t.measured[i]!.id).join(', ')}; the other variables' means are levels` : ''}` : ''}.
 
 ## Training data
 File \`${m.data.cohortFile}\` (sha256 ${m.data.cohortSha256 || 'n/a'}): ${m.data.subjects} participants,

@@ -32,7 +32,7 @@ import { fitRolloutScale, type RolloutScale } from './rollout-scale.js';
 import { TwinModel } from './twin-model.js';
 
 /** The architecture (ModelConfig less what the tokeniser decides) plus the optimisation settings. */
-export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 'residual' | 'interaction' | 'ownDim'> {
+export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 'residual' | 'residualVars' | 'interaction' | 'ownDim'> {
   /**
    * Rank of the own x query interaction in the input embedding (ModelConfig.interaction; 0 =
    * none): lets an exposure's effect depend on the current values from the first layer on.
@@ -40,6 +40,11 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
   readonly interaction: number;
   /** 1: residual head (the model predicts the change from each current value; see ModelConfig); 0: levels. */
   readonly residual: number;
+  /**
+   * With residual 1: the measured variables (ids) whose means are anchored on the current value;
+   * the others keep a level head. Empty: all variables.
+   */
+  readonly residualVars: readonly string[];
   readonly batchSize: number;
   /** Peak learning rate after warm-up. */
   readonly lr: number;
@@ -109,6 +114,7 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
 export const DEFAULT_TRAIN: TrainSettings = {
   ...DEFAULT_ARCH,
   residual: 0,
+  residualVars: [],
   interaction: 0,
   batchSize: 64,
   lr: 2e-3,
@@ -134,11 +140,18 @@ export const DEFAULT_TRAIN: TrainSettings = {
 
 /** Merge user settings (from --config and flags) into the defaults; unknown or bad keys name themselves. */
 export function resolveSettings(user: Record<string, unknown>, source = 'config'): TrainSettings {
-  const out: Record<string, number> = { ...DEFAULT_TRAIN };
+  const out: Record<string, unknown> = { ...DEFAULT_TRAIN };
   for (const [k, v] of Object.entries(user)) {
     if (v === undefined) continue;
     if (!(k in DEFAULT_TRAIN)) {
       throw new InputError(`${source}: unknown training setting '${k}'`, [`  known settings: ${Object.keys(DEFAULT_TRAIN).join(', ')}`]);
+    }
+    if (k === 'residualVars') {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x === '')) {
+        throw new InputError(`${source}: setting 'residualVars' must be a list of measured variable ids. Received: residualVars=${JSON.stringify(v)}`, ['  e.g. "residualVars": ["body_weight", "bmi", "waist"]']);
+      }
+      out[k] = [...new Set(v as string[])];
+      continue;
     }
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
       throw new InputError(`${source}: setting '${k}' must be a non-negative number. Received: ${k}=${JSON.stringify(v)}`);
@@ -153,6 +166,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
   if (![3, 4, 5].includes(s.tokenizerVersion)) throw new InputError(`${source}: setting 'tokenizerVersion' must be 3, 4 or 5 (4 adds the level times the planned adherence per exposure; 5 scales the in-force features by it). Received: tokenizerVersion=${s.tokenizerVersion}`);
   if (!Number.isInteger(s.interaction)) throw new InputError(`${source}: setting 'interaction' must be a whole number (the rank of the own x query interaction; 0 = none). Received: interaction=${s.interaction}`);
   if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
+  if (s.residualVars.length > 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residualVars' names the variables of a residual head, so it needs residual 1. Received: residual=${s.residual}, residualVars=${JSON.stringify(s.residualVars)}`);
   if (!(s.changeWeight > 0)) throw new InputError(`${source}: setting 'changeWeight' must be above 0 (1 = every token weighs the same). Received: changeWeight=${s.changeWeight}`);
   if (!(s.earlyWeight > 0)) throw new InputError(`${source}: setting 'earlyWeight' must be above 0 (1 = every token weighs the same). Received: earlyWeight=${s.earlyWeight}`);
   if (!(s.earlyYears > 0)) throw new InputError(`${source}: setting 'earlyYears' must be above 0. Received: earlyYears=${s.earlyYears}`);
@@ -367,10 +381,18 @@ async function sha256File(file: string): Promise<string> {
 }
 
 /** Build the model config for a tokeniser and settings. */
-export function modelConfigFor(spec: TokenizerSpec, s: Pick<TrainSettings, 'dModel' | 'nLayers' | 'nHeads' | 'mlpRatio' | 'nMix' | 'blockSize'> & { readonly residual?: number; readonly interaction?: number }): ModelConfig {
+export function modelConfigFor(spec: TokenizerSpec, s: Pick<TrainSettings, 'dModel' | 'nLayers' | 'nHeads' | 'mlpRatio' | 'nMix' | 'blockSize'> & { readonly residual?: number; readonly residualVars?: readonly string[]; readonly interaction?: number }): ModelConfig {
   const L = featureLayout(spec);
   const c: ModelConfig = { inputDim: L.dim, nVars: L.V, dModel: s.dModel, nLayers: s.nLayers, nHeads: s.nHeads, mlpRatio: s.mlpRatio, nMix: s.nMix, blockSize: s.blockSize };
-  return { ...c, ...(s.residual ? { residual: true } : {}), ...(s.interaction ? { interaction: s.interaction, ownDim: L.offsets.time } : {}) };
+  const ids = spec.measured.map((m) => m.id);
+  const vars = s.residual && s.residualVars && s.residualVars.length > 0
+    ? s.residualVars.map((id) => {
+      const i = ids.indexOf(id);
+      if (i < 0) throw new InputError(`setting 'residualVars': '${id}' is not a measured variable of this cohort`, [`  measured variables: ${ids.join(', ')}`]);
+      return i;
+    }).sort((a, b) => a - b)
+    : undefined;
+  return { ...c, ...(s.residual ? { residual: true } : {}), ...(vars ? { residualVars: vars } : {}), ...(s.interaction ? { interaction: s.interaction, ownDim: L.offsets.time } : {}) };
 }
 
 /** Train a model on a long-format cohort and write a checkpoint folder. */
@@ -391,7 +413,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   }
   if (opts.init && opts.resume) throw new InputError('--init and --resume cannot be combined', ['  --resume continues a run in --out; --init starts a new run from another checkpoint']);
   const initFrom = opts.init ? await loadCheckpoint(opts.init) : undefined;
-  const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0, interaction: m.config.interaction ?? 0 });
+  const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0, residualVars: (m.config.residualVars ?? []).map((i) => m.tokenizer.measured[i]!.id), interaction: m.config.interaction ?? 0 });
   const s = resumed
     ? resolveSettings({ ...withoutTokenizerVersion(resumed.manifest.train as Partial<TrainSettings>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
     : initFrom
@@ -593,7 +615,7 @@ function withoutTokenizerVersion(s: Partial<TrainSettings>): Partial<TrainSettin
 }
 
 function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {
-  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, interaction: _h, ...rest } = withoutTokenizerVersion(s) as TrainSettings;
+  const { dModel: _a, nLayers: _b, nHeads: _c, mlpRatio: _d, nMix: _e, blockSize: _f, residual: _g, residualVars: _r, interaction: _h, ...rest } = withoutTokenizerVersion(s) as TrainSettings;
   return rest;
 }
 

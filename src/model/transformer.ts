@@ -37,6 +37,13 @@ export interface ModelConfig {
    */
   readonly residual?: boolean;
   /**
+   * With `residual`: the indices of the variables whose means are anchored on the current value
+   * (absent: all). The others keep a level head. A change-predicting head suits slow variables
+   * (weight drifts over months) and shrinks the one-step effects of drugs on fast ones (model
+   * card, "the residual head"), so the two can be mixed per variable.
+   */
+  readonly residualVars?: readonly number[];
+  /**
    * Rank r of the own x query interaction in the input embedding (absent or 0: none). The token
    * embedding is in.W x + in.b plus ((own ix.Wa + ix.ba) * (query ix.Wb + ix.bb)) ix.Wc, where
    * `own` is the token's first `ownDim` features (values, mask, statics) and `query` the rest
@@ -64,22 +71,31 @@ export function validateConfig(c: ModelConfig): void {
     if (!Number.isInteger(c.interaction) || c.interaction < 1) throw new RangeError(`model config: interaction must be a whole number of at least 1 (or 0 for none). Received: interaction=${String(c.interaction)}`);
     if (!Number.isInteger(c.ownDim) || c.ownDim! < 1 || c.ownDim! >= c.inputDim) throw new RangeError(`model config: interaction needs ownDim, the number of the token's own features, between 1 and inputDim - 1. Received: ownDim=${String(c.ownDim)}, inputDim=${c.inputDim}`);
   }
+  if (c.residualVars !== undefined) {
+    if (!c.residual) throw new RangeError('model config: residualVars needs residual: true');
+    const seen = new Set<number>();
+    for (const v of c.residualVars) {
+      if (!Number.isInteger(v) || v < 0 || v >= c.nVars || seen.has(v)) throw new RangeError(`model config: residualVars must be distinct variable indices in [0, ${c.nVars}). Received: ${JSON.stringify(c.residualVars)}`);
+      seen.add(v);
+    }
+  }
   if (c.residual && c.inputDim < c.nVars) throw new RangeError(`model config: a residual head needs the token to start with the ${c.nVars} values. Received: inputDim=${c.inputDim}`);
 }
 
 /**
  * The residual head's fixed map from a token's values [N, V] to head outputs [N, V * 3K]: value v
- * goes to each of variable v's K mean slots (per variable the head lays out K logits, K means,
- * K raw scales). One constant per (V, K), kept for the life of the process.
+ * of an anchored variable (all, or `residualVars`) goes to each of variable v's K mean slots (per
+ * variable the head lays out K logits, K means, K raw scales). One constant per (V, K, anchored
+ * set), kept for the life of the process.
  */
 const residualMaps = new Map<string, tf.Tensor2D>();
 function residualMap(c: ModelConfig): tf.Tensor2D {
-  const key = `${c.nVars}x${c.nMix}`;
+  const key = `${c.nVars}x${c.nMix}:${c.residualVars ? c.residualVars.join(',') : 'all'}`;
   let A = residualMaps.get(key);
   if (!A || A.isDisposed) {
     const V = c.nVars, K = c.nMix, W = V * 3 * K;
     const a = new Float32Array(V * W);
-    for (let v = 0; v < V; v++) for (let k = 0; k < K; k++) a[v * W + v * 3 * K + K + k] = 1;
+    for (const v of c.residualVars ?? Array.from({ length: V }, (_, i) => i)) for (let k = 0; k < K; k++) a[v * W + v * 3 * K + K + k] = 1;
     A = tf.keep(tf.tensor2d(a, [V, W]));
     residualMaps.set(key, A);
   }

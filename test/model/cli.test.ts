@@ -91,6 +91,9 @@ describe('vtrial train (CLI)', () => {
     expect(() => resolveSettings({ earlyYears: 0 })).toThrow(/'earlyYears' must be above 0/);
     expect(() => resolveSettings({ lateStarts: 1.5 })).toThrow(/'lateStarts' must be a whole number/);
     expect(() => resolveSettings({ residual: 0.5 })).toThrow(/'residual' must be 0/);
+    expect(() => resolveSettings({ residualVars: ['body_weight'] })).toThrow(/needs residual 1/);
+    expect(() => resolveSettings({ residual: 1, residualVars: 'body_weight' })).toThrow(/'residualVars' must be a list/);
+    expect(resolveSettings({ residual: 1, residualVars: ['bmi', 'bmi', 'waist'] }).residualVars).toEqual(['bmi', 'waist']);
     expect(() => resolveSettings({ tokenizerVersion: 2 })).toThrow(/'tokenizerVersion' must be 3, 4 or 5/);
     expect(resolveSettings({ tokenizerVersion: 4 }).tokenizerVersion).toBe(4);
     expect(resolveSettings({ tokenizerVersion: 5 }).tokenizerVersion).toBe(5);

@@ -128,6 +128,21 @@ describe('training with the residual head', () => {
     expect(await statinEffect(res.dir)).toBeLessThan(-20);
     await expect(trainModel({ cohort: tinyCohort(50), outDir: res.dir, settings: { ...TINY_SETTINGS, residual: 2 } })).rejects.toThrow(/'residual' must be 0/);
   }, 120_000);
+
+  it('on named variables only: recorded by index and by id, kept through --init; an unknown id is an error naming the measured ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-train-resv-'));
+    const r = await trainModel({ cohort: tinyCohort(300), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 1, residual: 1, residualVars: ['body_weight'] } });
+    r.params.forEach((v) => v.dispose());
+    const ids = r.manifest.tokenizer.measured.map((m) => m.id);
+    expect(r.manifest.config.residualVars).toEqual([ids.indexOf('body_weight')]);
+    expect(r.manifest.train).toMatchObject({ residual: 1, residualVars: ['body_weight'] });
+    const dir2 = mkdtempSync(join(tmpdir(), 'vtrial-train-resv2-'));
+    const r2 = await trainModel({ cohort: tinyCohort(300), outDir: dir2, init: dir, settings: { ...TINY_SETTINGS, epochs: 1 } });
+    r2.params.forEach((v) => v.dispose());
+    expect(r2.manifest.config.residualVars).toEqual(r.manifest.config.residualVars);
+    await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-train-resv3-')), settings: { ...TINY_SETTINGS, residual: 1, residualVars: ['weight'] } }))
+      .rejects.toThrow(/'weight' is not a measured variable/);
+  }, 120_000);
 });
 
 describe('training with the own x query interaction', () => {

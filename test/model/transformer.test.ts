@@ -105,6 +105,24 @@ describe('transformer', () => {
     disposeParams(p);
   });
 
+  it('a residual head on some variables anchors only their means; the others keep the level head', () => {
+    const rc: ModelConfig = { ...cfg, residual: true, residualVars: [1] };
+    expect(() => validateConfig({ ...cfg, residualVars: [1] })).toThrow(/needs residual: true/);
+    expect(() => validateConfig({ ...rc, residualVars: [cfg.nVars] })).toThrow(/residualVars/);
+    expect(() => validateConfig({ ...rc, residualVars: [1, 1] })).toThrow(/residualVars/);
+    const p = initParams(rc, 7);
+    const B = 2, T = 4, F = 12, V = rc.nVars, K = rc.nMix;
+    const xs = randomX(B, T, F, 13);
+    const plain = tf.tidy(() => forward(p, cfg, tf.tensor3d(xs, [B, T, F])).arraySync());
+    const res = tf.tidy(() => forward(p, rc, tf.tensor3d(xs, [B, T, F])).arraySync());
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let j = 0; j < 3 * K; j++) {
+      const slot = v * 3 * K + j;
+      const anchored = v === 1 && j >= K && j < 2 * K;
+      expect(res[b]![t]![slot]!).toBeCloseTo(plain[b]![t]![slot]! + (anchored ? xs[(b * T + t) * F + v]! : 0), 5);
+    }
+    disposeParams(p);
+  });
+
   it('residual head: the means are the network output plus the token values; the other slots and the cached and split steps agree', () => {
     const rc: ModelConfig = { ...cfg, residual: true };
     expect(() => validateConfig({ ...cfg, residual: 1 as unknown as boolean })).toThrow(/residual/);
