@@ -66,6 +66,12 @@ export interface Manifest {
   readonly copula?: Copula;
   /** Per-variable spread multipliers for multi-visit rollouts (fitted on the validation split). */
   readonly rolloutScale?: RolloutScale;
+  /**
+   * Longest step of a rollout, in days: between visits further apart the rollout inserts latent
+   * visits (sampled, fed to the history, not reported), so it steps on the grid the model learned
+   * from (TwinModel.rollout). Absent: one step per visit.
+   */
+  readonly rolloutStepDays?: number;
   /** Free-form evaluation results added by the evaluation script. */
   readonly evaluation?: Record<string, unknown>;
 }
@@ -156,7 +162,7 @@ export async function checkpointHash(dir: string): Promise<string> {
 }
 
 function hashOf(weights: Buffer, m: Manifest): string {
-  return 'sha256:' + createHash('sha256').update(weights).update(JSON.stringify([m.config, m.tokenizer, m.copula ?? null, ...(m.rolloutScale ? [m.rolloutScale.scale] : [])])).digest('hex');
+  return 'sha256:' + createHash('sha256').update(weights).update(JSON.stringify([m.config, m.tokenizer, m.copula ?? null, ...(m.rolloutScale ? [m.rolloutScale.scale] : []), ...(m.rolloutStepDays ? [{ rolloutStepDays: m.rolloutStepDays }] : [])])).digest('hex');
 }
 
 /** Load a checkpoint folder; errors name the folder and what is wrong. */
@@ -173,6 +179,10 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     throw new InputError(`${mf}: unreadable manifest (${e instanceof Error ? e.message : String(e)})`);
   }
   if (manifest.format !== MANIFEST_FORMAT) throw new InputError(`${mf}: format '${String(manifest.format)}', expected '${MANIFEST_FORMAT}'`);
+  const step = manifest.rolloutStepDays;
+  if (step !== undefined && !(Number.isInteger(step) && step >= 1)) {
+    throw new InputError(`${mf}: rolloutStepDays must be a whole number of days, at least 1 (or absent: one rollout step per visit). Received: ${JSON.stringify(step)}`);
+  }
   const wbuf = await readFile(wf);
   const named = decodeTensors(wbuf, wf);
   return { dir, manifest, params: paramsFromNamed(named), hash: hashOf(wbuf, manifest) };

@@ -42,6 +42,13 @@ export interface RolloutRequest {
    * as missing, as unmeasured variables did in training. Omitted (or null for a visit) = all.
    */
   readonly measured?: readonly (Uint8Array | null)[];
+  /**
+   * Longest rollout step in days (default: the checkpoint's rolloutStepDays; 0 = one step per
+   * visit). Between visits further apart, latent visits are inserted at equal spacing; their
+   * values are sampled and enter the history as the next real visit's measured variables would,
+   * and are not returned.
+   */
+  readonly maxStepDays?: number;
   /** Use the key/value cache (default true); false re-runs the whole prefix each step (tests, benchmarks). */
   readonly cache?: boolean;
 }
@@ -179,6 +186,36 @@ export class TwinModel {
    * (forwardStepSplit).
    */
   rollout(req: RolloutRequest): Float64Array[] {
+    const maxStep = req.maxStepDays ?? this.manifest.rolloutStepDays ?? 0;
+    if (!(maxStep >= 0)) throw new RangeError(`rollout: maxStepDays must be 0 (one step per visit) or a positive number of days. Received: ${req.maxStepDays}`);
+    const days = req.visitDays;
+    if (maxStep === 0 || days.every((d, i) => i === 0 || d - days[i - 1]! <= maxStep)) return this.rolloutSteps(req);
+    // the grid: every visit, plus latent visits splitting each longer gap into equal steps
+    const grid: number[] = [days[0]!];
+    const real: number[] = [0];
+    const measured: (Uint8Array | null)[] = [req.measured?.[0] ?? null];
+    for (let v = 1; v < days.length; v++) {
+      const a = days[v - 1]!, b = days[v]!;
+      const k = Math.ceil((b - a) / maxStep);
+      for (let j = 1; j < k; j++) {
+        grid.push(a + Math.round(((b - a) * j) / k));
+        measured.push(req.measured?.[v] ?? null);
+      }
+      real.push(grid.length);
+      grid.push(b);
+      measured.push(req.measured?.[v] ?? null);
+    }
+    const fine = this.rolloutSteps({ ...req, visitDays: grid, measured });
+    const n = req.initial.length, nv = days.length, ng = grid.length;
+    return fine.map((f) => {
+      const o = new Float64Array(n * nv);
+      for (let i = 0; i < n; i++) for (let v = 0; v < nv; v++) o[i * nv + v] = f[i * ng + real[v]!]!;
+      return o;
+    });
+  }
+
+  /** One step per visit of `req.visitDays` (rollout, after any latent visits are inserted). */
+  private rolloutSteps(req: RolloutRequest): Float64Array[] {
     const spec = this.tokenizer;
     const V = spec.measured.length;
     const n = req.initial.length;

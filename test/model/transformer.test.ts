@@ -285,6 +285,26 @@ describe('checkpoint', () => {
     // batching does not change a twin's rollout
     const solo = model.rollout({ ...req(true), statics: [h[2]!.statics], initial: [h[2]!.visits[0]!.values], exposures: [h[2]!.exposures], rngs: [new Rng(1, 2, 2)] });
     solo.forEach((col, v) => col.forEach((val, j) => expect(Math.abs(val - a[v]![2 * 7 + j]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(val)))));
+
+    // latent visits: 91-day gaps at 31-day steps are the rollout over days 0, 30, 61, 91, 121, 152, 182, reported at the visits
+    const coarse = () => ({ ...req(true), visitDays: [0, 91, 182] }); // fresh random streams per call
+    const latent = model.rollout({ ...coarse(), maxStepDays: 31 });
+    const fine = model.rollout({ ...req(true), visitDays: [0, 30, 61, 91, 121, 152, 182] });
+    latent.forEach((col, v) => {
+      expect(col.length).toBe(5 * 3);
+      for (let i = 0; i < 5; i++) [0, 3, 6].forEach((g, j) => expect(col[i * 3 + j]).toBe(fine[v]![i * 7 + g]));
+    });
+    // 0 (and a checkpoint without rolloutStepDays) = one step per visit; a checkpoint's value is the default
+    const plain = model.rollout(coarse());
+    expect(model.rollout({ ...coarse(), maxStepDays: 0 })).toEqual(plain);
+    expect(latent[0]).not.toEqual(plain[0]);
+    const stepped = new TwinModel({ ...ck.manifest, rolloutStepDays: 31 }, ck.params, ck.hash, dir);
+    expect(stepped.rollout(coarse())).toEqual(latent);
+    // the step is part of the checkpoint's identity (run caches key on it), and must be a whole number of days
+    await saveManifest(dir, { ...manifest, rolloutStepDays: 31 });
+    expect((await loadCheckpoint(dir)).hash).not.toBe(ck.hash);
+    await saveManifest(dir, { ...manifest, rolloutStepDays: 0 });
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/rolloutStepDays must be a whole number/);
     model.dispose();
   });
 
