@@ -36,6 +36,18 @@ import type { Cohort, CohortSubject } from './cohort.js';
 export const TIME_PERIODS = [1461, 365.25, 182.625, 91.3125, 30.4375] as const;
 /** Exposure duration feature saturates at this many years. */
 export const YEARS_ON_CAP = 2;
+/**
+ * Version 6: time constants (years) of the step-kinetics features. For an exposure in force at the
+ * next visit, level x (exp(-a0/tau) - exp(-a1/tau)), where a1 is its years on at the next visit and
+ * a0 = max(0, a1 - step): the share of a first-order approach with time constant tau that happens
+ * during this step; for a stopped one the same over the years since the stop, times its former
+ * level x adherence. A one-month constant suits drug onsets and washouts, a one-year one the
+ * slow weight course (Hall KD et al. Lancet 2011;378:826-37 doi:10.1016/S0140-6736(11)60812-X:
+ * half of the weight change in about a year). Without them the step's share must be computed by
+ * the network from linear years-on and step-length inputs, and the bundled model's weight effect
+ * follows the number of steps rather than the time (docs/model-card.md, session 12).
+ */
+export const KINETIC_TAUS = [30.4375 / 365.25, 1] as const;
 
 export interface MeasuredVar {
   readonly id: string;
@@ -81,7 +93,7 @@ export interface TokenizerSpec {
    * level, in-force flag and years on of an exposure in force at the query multiplied by its
    * planned adherence (the in-force slot then equals the adherence slot; kept for one layout).
    */
-  readonly version: 1 | 2 | 3 | 4 | 5;
+  readonly version: 1 | 2 | 3 | 4 | 5 | 6;
   readonly measured: readonly MeasuredVar[];
   readonly statics: readonly StaticVar[];
   readonly exposures: readonly ExposureCode[];
@@ -207,8 +219,9 @@ export function featureLayout(spec: TokenizerSpec) {
   // per exposure: level / scale, active (0/1), years on (capped) [, planned adherence, in force
   // at the current visit (0/1) from version 2] [, former level x adherence, years off (capped)
   // from version 3] [, level x planned adherence from version 4]; then per drug class the same.
-  // Version 5: version 3's seven, the first three times the planned adherence.
-  const F = spec.version === 4 ? 8 : spec.version >= 3 ? 7 : spec.version === 2 ? 5 : 3;
+  // Version 5: version 3's seven, the first three times the planned adherence. Version 6:
+  // version 3's seven, then the first-order kinetics of the step (ONSET_TAUS / STOP_TAUS).
+  const F = spec.version === 6 ? 7 + 2 * KINETIC_TAUS.length : spec.version === 4 ? 8 : spec.version >= 3 ? 7 : spec.version === 2 ? 5 : 3;
   const classes = o.expo + F * E;
   const dim = classes + F * C;
   return { V, S, E, C, P, F, dim, offsets: { ...o, classes } };
@@ -264,7 +277,7 @@ function staticDefault(id: string): number {
  * Build the vocabulary and normalisation from a training cohort. Unknown codes (not in the
  * catalog, not an exposure, not in `extra`) are rejected with the list of them.
  */
-export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 | 5 = 3): TokenizerSpec {
+export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 | 5 | 6 = 3): TokenizerSpec {
   const extraMap = new Map(extra.map((x) => [x.id, x] as const));
   const meas = new Map<string, { sum: number; sum2: number; n: number; t: Transform; def?: VariableDef; x?: ExtraVariable }>();
   const stat = new Map<string, { sum: number; sum2: number; n: number }>();
@@ -549,6 +562,8 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
   const v4 = L.F === 8;
   // version 5: the in-force features scaled by the planned adherence (1 otherwise)
   const v5 = spec.version === 5;
+  const v6 = spec.version === 6;
+  const dt = (nextDay - day) / 365.25;
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;
     const pts = exposures.byCode.get(x.code);
@@ -573,6 +588,13 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       out[off + o.expo + 6 * L.E + e] = f.stopped ? Math.min(f.yearsOff, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
     if (v4) out[off + o.expo + 7 * L.E + e] = (level / x.scale) * adh;
+    if (v6) {
+      const f = formerTaken(pts, exposures.adherence?.get(x.code), qDay, x.scale);
+      KINETIC_TAUS.forEach((tau, j) => {
+        out[off + o.expo + (7 + j) * L.E + e] = active ? (level / x.scale) * stepShare(yearsOn, dt, tau) : 0;
+        out[off + o.expo + (7 + KINETIC_TAUS.length + j) * L.E + e] = f.stopped ? f.taken * stepShare(f.yearsOff, dt, tau) : 0;
+      });
+    }
   }
   for (let k = 0; k < L.C; k++) {
     let level = 0, active = 0, years = 0, adh = 0, now = 0, former = 0, off3 = Infinity, taken = 0;
@@ -610,7 +632,22 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       out[off + o.classes + 6 * L.C + k] = former > 0 ? Math.min(off3, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
     if (v4) out[off + o.classes + 7 * L.C + k] = taken;
+    if (v6) {
+      KINETIC_TAUS.forEach((tau, j) => {
+        out[off + o.classes + (7 + j) * L.C + k] = active ? level * stepShare(years, dt, tau) : 0;
+        out[off + o.classes + (7 + KINETIC_TAUS.length + j) * L.C + k] = former > 0 ? former * stepShare(off3, dt, tau) : 0;
+      });
+    }
   }
+}
+
+/**
+ * Share of a first-order approach with time constant `tau` (years) that happens in a step of `dt`
+ * years ending `a1` years after the start: exp(-a0/tau) - exp(-a1/tau), a0 = max(0, a1 - dt).
+ */
+export function stepShare(a1: number, dt: number, tau: number): number {
+  const a0 = Math.max(0, a1 - dt);
+  return Math.exp(-a0 / tau) - Math.exp(-a1 / tau);
 }
 
 /** Encoded training sequences, padded to blockSize. */

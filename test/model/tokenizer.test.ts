@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
-import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, normalise, denormalise } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, normalise, denormalise, stepShare, KINETIC_TAUS } from '../../src/model/tokenizer.js';
 import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
@@ -200,6 +200,51 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     const set3 = encodeHistories(spec3, c.subjects.map((s) => subjectHistory(spec3, s)), 2);
     expect(Array.from(exposureChangeTokens(spec5, set5.x, set5.n * set5.T))).toEqual(Array.from(exposureChangeTokens(spec3, set3.x, set3.n * set3.T)));
     expect(Array.from(earlyExposureTokens(spec5, set5.x, set5.n * set5.T, 0.1))).toEqual(Array.from(earlyExposureTokens(spec3, set3.x, set3.n * set3.T, 0.1)));
+  });
+  it('version 6: the share of a first-order onset or washout that happens in the step, per exposure and class; the rest as in version 3', () => {
+    // steps telescope: the shares of consecutive steps add up to the share over their sum, and lie in [0, 1]
+    for (const tau of KINETIC_TAUS) {
+      expect(stepShare(0.5, 0.25, tau) + stepShare(0.25, 0.25, tau)).toBeCloseTo(1 - Math.exp(-0.5 / tau), 12);
+      expect(stepShare(0.1, 0.5, tau)).toBeCloseTo(1 - Math.exp(-0.1 / tau), 12); // started within the step
+    }
+    expect(stepShare(3, 0.25, KINETIC_TAUS[0])).toBeLessThan(1e-6); // a month-scale onset three years in is over
+    const c = cohort([[0, 'DRUG//atorvastatin', 20], [60, 'DRUG_STOP//atorvastatin', 0]]);
+    const spec6 = fitTokenizer(c, [], 6), spec3 = fitTokenizer(c);
+    const L6 = featureLayout(spec6), L3 = featureLayout(spec3);
+    const nT = KINETIC_TAUS.length;
+    expect([spec6.version, L6.F]).toEqual([6, 7 + 2 * nT]);
+    const h = subjectHistory(spec6, c.subjects[0]!);
+    const tok = (spec: typeof spec6, i: number) => {
+      const out = new Float32Array(featureLayout(spec).dim);
+      writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
+      return out;
+    };
+    const o = L6.offsets.expo, E = L6.E, co = L6.offsets.classes, C = L6.C;
+    const e = spec6.exposures.findIndex((x) => x.code === 'DRUG//atorvastatin');
+    const k = spec6.classes!.findIndex((x) => x.name === 'statin');
+    const same = (t6: Float32Array, t3: Float32Array) => {
+      expect(Array.from(t6.subarray(0, o))).toEqual(Array.from(t3.subarray(0, L3.offsets.expo)));
+      for (let f = 0; f < 7; f++) for (let j = 0; j < E; j++) expect(t6[o + f * E + j]).toBe(t3[L3.offsets.expo + f * E + j]);
+    };
+    // day 0 -> 30: on the drug from day 0, so the step holds the first month of each approach
+    const a6 = tok(spec6, 0);
+    same(a6, tok(spec3, 0));
+    KINETIC_TAUS.forEach((tau, j) => {
+      const share = 1 - Math.exp(-(30 / 365.25) / tau);
+      expect(a6[o + (7 + j) * E + e]).toBeCloseTo(a6[o + e]! * share, 5);
+      expect(a6[o + (7 + nT + j) * E + e]).toBe(0);
+      expect(a6[co + (7 + j) * C + k]).toBeCloseTo(a6[co + k]! * share, 5);
+    });
+    // day 30 -> 90: stopped at day 60, so the step holds the first 30 days of each washout, times the former dose
+    const b6 = tok(spec6, 1);
+    same(b6, tok(spec3, 1));
+    KINETIC_TAUS.forEach((tau, j) => {
+      const share = 1 - Math.exp(-(30 / 365.25) / tau);
+      expect(b6[o + (7 + j) * E + e]).toBe(0);
+      expect(b6[o + (7 + nT + j) * E + e]).toBeCloseTo(b6[o + 5 * E + e]! * share, 5);
+      expect(b6[co + (7 + nT + j) * C + k]).toBeCloseTo(b6[co + 5 * C + k]! * share, 5);
+    });
+    expect(b6[o + 5 * E + e]).toBeGreaterThan(0);
   });
   it('the query exposures are those just before the next visit: a stop on its day still counts, a start on it does not', () => {
     // atorvastatin stops at day 30 (a visit day); rosuvastatin starts at day 90 (a visit day)

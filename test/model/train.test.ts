@@ -196,7 +196,7 @@ describe('rollout spread multipliers', () => {
 });
 
 describe('planned adherence reaches the model', () => {
-  it.each([3, 4, 5])('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence (tokeniser version %i)', async (tokenizerVersion) => {
+  it.each([3, 4, 5, 6])('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence (tokeniser version %i)', async (tokenizerVersion) => {
     const dir = mkdtempSync(join(tmpdir(), 'vtrial-adh-'));
     const r = await trainModel({ cohort: tinyCohort(800, 13, true), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 6, tokenizerVersion } });
     r.params.forEach((v) => v.dispose());
