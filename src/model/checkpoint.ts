@@ -72,6 +72,11 @@ export interface Manifest {
    * from (TwinModel.rollout). Absent: one step per visit.
    */
   readonly rolloutStepDays?: number;
+  /**
+   * Which sampled values a rollout feeds to the history: 'measured' (absent; the visit's measured
+   * variables, the others enter as missing) or 'all' (every modelled variable, as a full panel).
+   */
+  readonly rolloutFeed?: 'measured' | 'all';
   /** Free-form evaluation results added by the evaluation script. */
   readonly evaluation?: Record<string, unknown>;
 }
@@ -162,7 +167,7 @@ export async function checkpointHash(dir: string): Promise<string> {
 }
 
 function hashOf(weights: Buffer, m: Manifest): string {
-  return 'sha256:' + createHash('sha256').update(weights).update(JSON.stringify([m.config, m.tokenizer, m.copula ?? null, ...(m.rolloutScale ? [m.rolloutScale.scale] : []), ...(m.rolloutStepDays ? [{ rolloutStepDays: m.rolloutStepDays }] : [])])).digest('hex');
+  return 'sha256:' + createHash('sha256').update(weights).update(JSON.stringify([m.config, m.tokenizer, m.copula ?? null, ...(m.rolloutScale ? [m.rolloutScale.scale] : []), ...(m.rolloutStepDays ? [{ rolloutStepDays: m.rolloutStepDays }] : []), ...(m.rolloutFeed === 'all' ? [{ rolloutFeed: 'all' }] : [])])).digest('hex');
 }
 
 /** Load a checkpoint folder; errors name the folder and what is wrong. */
@@ -182,6 +187,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const step = manifest.rolloutStepDays;
   if (step !== undefined && !(Number.isInteger(step) && step >= 1)) {
     throw new InputError(`${mf}: rolloutStepDays must be a whole number of days, at least 1 (or absent: one rollout step per visit). Received: ${JSON.stringify(step)}`);
+  }
+  if (manifest.rolloutFeed !== undefined && manifest.rolloutFeed !== 'measured' && manifest.rolloutFeed !== 'all') {
+    throw new InputError(`${mf}: rolloutFeed must be 'measured' or 'all'. Received: ${JSON.stringify(manifest.rolloutFeed)}`);
   }
   const wbuf = await readFile(wf);
   const named = decodeTensors(wbuf, wf);

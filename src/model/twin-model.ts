@@ -49,6 +49,12 @@ export interface RolloutRequest {
    * and are not returned.
    */
   readonly maxStepDays?: number;
+  /**
+   * 'measured': only each visit's measured variables enter the history (the others as missing);
+   * 'all': every sampled value does, as a full panel. Default: the checkpoint's rolloutFeed, else
+   * 'measured'.
+   */
+  readonly feed?: 'measured' | 'all';
   /** Use the key/value cache (default true); false re-runs the whole prefix each step (tests, benchmarks). */
   readonly cache?: boolean;
 }
@@ -185,7 +191,8 @@ export class TwinModel {
    * timeline; the latter are written and projected once per distinct timeline
    * (forwardStepSplit).
    */
-  rollout(req: RolloutRequest): Float64Array[] {
+  rollout(request: RolloutRequest): Float64Array[] {
+    const req = (request.feed ?? this.manifest.rolloutFeed ?? 'measured') === 'all' ? { ...request, measured: undefined } : request;
     const maxStep = req.maxStepDays ?? this.manifest.rolloutStepDays ?? 0;
     if (!(maxStep >= 0)) throw new RangeError(`rollout: maxStepDays must be 0 (one step per visit) or a positive number of days. Received: ${req.maxStepDays}`);
     const days = req.visitDays;

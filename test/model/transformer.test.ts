@@ -300,6 +300,20 @@ describe('checkpoint', () => {
     expect(latent[0]).not.toEqual(plain[0]);
     const stepped = new TwinModel({ ...ck.manifest, rolloutStepDays: 31 }, ck.params, ck.hash, dir);
     expect(stepped.rollout(coarse())).toEqual(latent);
+    // feed 'all': every sampled value enters the history, as if every visit measured every variable
+    const V0 = ck.manifest.tokenizer.measured.length;
+    const sparse = Array.from({ length: 7 }, () => Uint8Array.from({ length: V0 }, (_, v) => (v === 0 ? 1 : 0)));
+    const masked = model.rollout({ ...req(true), measured: sparse });
+    const full = model.rollout(req(true));
+    expect(model.rollout({ ...req(true), measured: sparse, feed: 'all' })).toEqual(full);
+    expect(masked).not.toEqual(full);
+    const feeding = new TwinModel({ ...ck.manifest, rolloutFeed: 'all' }, ck.params, ck.hash, dir);
+    expect(feeding.rollout({ ...req(true), measured: sparse })).toEqual(full);
+    expect(feeding.rollout({ ...req(true), measured: sparse, feed: 'measured' })).toEqual(masked);
+    await saveManifest(dir, { ...manifest, rolloutFeed: 'all' });
+    expect((await loadCheckpoint(dir)).hash).not.toBe(ck.hash);
+    await saveManifest(dir, { ...manifest, rolloutFeed: 'some' as 'all' });
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/rolloutFeed must be 'measured' or 'all'/);
     // the step is part of the checkpoint's identity (run caches key on it), and must be a whole number of days
     await saveManifest(dir, { ...manifest, rolloutStepDays: 31 });
     expect((await loadCheckpoint(dir)).hash).not.toBe(ck.hash);
