@@ -23,6 +23,13 @@ function cohort(events: [number, string, number][]) {
   return cohortFromRows('t.csv', rows);
 }
 
+/** The token of visit i of history h (querying visit i + 1) under a tokeniser spec. */
+function queryToken(spec: ReturnType<typeof fitTokenizer>, h: ReturnType<typeof subjectHistory>, i: number): Float32Array {
+  const out = new Float32Array(featureLayout(spec).dim);
+  writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
+  return out;
+}
+
 describe('exposure events carry planned adherence', () => {
   it('one ADHERENCE event at the start, then every 28 days while adherence wanes, following the world profile', () => {
     const iv = statin();
@@ -172,11 +179,7 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     const L5 = featureLayout(spec5), L3 = featureLayout(spec3);
     expect([spec5.version, L5.F, L5.dim]).toEqual([5, 7, L3.dim]);
     const h = subjectHistory(spec5, c.subjects[0]!);
-    const tok = (spec: typeof spec5, i: number) => {
-      const out = new Float32Array(featureLayout(spec).dim);
-      writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
-      return out;
-    };
+    const tok = (spec: typeof spec5, i: number) => queryToken(spec, h, i);
     const o = L5.offsets.expo, E = L5.E, co = L5.offsets.classes, C = L5.C;
     const k = spec5.classes!.findIndex((x) => x.name === 'statin');
     // query at day 30: 20 mg at planned adherence 0.7
@@ -214,11 +217,7 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     const nT = KINETIC_TAUS.length;
     expect([spec6.version, L6.F]).toEqual([6, 7 + 2 * nT]);
     const h = subjectHistory(spec6, c.subjects[0]!);
-    const tok = (spec: typeof spec6, i: number) => {
-      const out = new Float32Array(featureLayout(spec).dim);
-      writeToken(spec, out, 0, h.statics, h.visits[i]!.day, h.visits[i]!.values, h.visits[i + 1]!.day, h.exposures);
-      return out;
-    };
+    const tok = (spec: typeof spec6, i: number) => queryToken(spec, h, i);
     const o = L6.offsets.expo, E = L6.E, co = L6.offsets.classes, C = L6.C;
     const e = spec6.exposures.findIndex((x) => x.code === 'DRUG//atorvastatin');
     const k = spec6.classes!.findIndex((x) => x.name === 'statin');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend.js';
-import { initParams, forward, matMulPlainGrad, forwardStep, forwardStepSplit, KVCache, mixtureNll, validateConfig, disposeParams, paramCount, type ModelConfig } from '../../src/model/transformer.js';
+import { initParams, forward, matMulPlainGrad, forwardStep, forwardStepSplit, KVCache, mixtureNll, validateConfig, disposeParams, paramCount, type ModelConfig, type Params } from '../../src/model/transformer.js';
 import { saveWeights, saveManifest, loadCheckpoint, MANIFEST_FORMAT, catalogHash, type Manifest } from '../../src/model/checkpoint.js';
 import { fitTokenizer, subjectHistory, encodeHistories, featureLayout, normalise, writeToken, TIME_PERIODS, type ExposureTimeline, type TokenizerSpec } from '../../src/model/tokenizer.js';
 import { TwinModel } from '../../src/model/twin-model.js';
@@ -20,6 +20,24 @@ beforeAll(async () => {
 function randomX(B: number, T: number, F: number, seed = 1): Float32Array {
   const r = new Rng(seed);
   return Float32Array.from({ length: B * T * F }, () => r.normal());
+}
+
+/**
+ * With the same weights, a residual config's head outputs are the level config's (cfg) plus, in
+ * the mean slots of the anchored variables, the token's value of that variable; every other slot
+ * is unchanged. Returns the inputs and the residual outputs [B][T][V * 3K].
+ */
+function expectAnchoredMeans(p: Params, rc: ModelConfig, B: number, T: number, seed: number, anchored: (v: number) => boolean): { xs: Float32Array; res: number[][][] } {
+  const F = cfg.inputDim, V = rc.nVars, K = rc.nMix;
+  const xs = randomX(B, T, F, seed);
+  const plain = tf.tidy(() => forward(p, cfg, tf.tensor3d(xs, [B, T, F])).arraySync());
+  const res = tf.tidy(() => forward(p, rc, tf.tensor3d(xs, [B, T, F])).arraySync());
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let j = 0; j < 3 * K; j++) {
+    const slot = v * 3 * K + j;
+    const shift = anchored(v) && j >= K && j < 2 * K ? xs[(b * T + t) * F + v]! : 0;
+    expect(res[b]![t]![slot]!).toBeCloseTo(plain[b]![t]![slot]! + shift, 5);
+  }
+  return { xs, res };
 }
 
 describe('transformer', () => {
@@ -111,15 +129,7 @@ describe('transformer', () => {
     expect(() => validateConfig({ ...rc, residualVars: [cfg.nVars] })).toThrow(/residualVars/);
     expect(() => validateConfig({ ...rc, residualVars: [1, 1] })).toThrow(/residualVars/);
     const p = initParams(rc, 7);
-    const B = 2, T = 4, F = 12, V = rc.nVars, K = rc.nMix;
-    const xs = randomX(B, T, F, 13);
-    const plain = tf.tidy(() => forward(p, cfg, tf.tensor3d(xs, [B, T, F])).arraySync());
-    const res = tf.tidy(() => forward(p, rc, tf.tensor3d(xs, [B, T, F])).arraySync());
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let j = 0; j < 3 * K; j++) {
-      const slot = v * 3 * K + j;
-      const anchored = v === 1 && j >= K && j < 2 * K;
-      expect(res[b]![t]![slot]!).toBeCloseTo(plain[b]![t]![slot]! + (anchored ? xs[(b * T + t) * F + v]! : 0), 5);
-    }
+    expectAnchoredMeans(p, rc, 2, 4, 13, (v) => v === 1);
     disposeParams(p);
   });
 
@@ -127,15 +137,8 @@ describe('transformer', () => {
     const rc: ModelConfig = { ...cfg, residual: true };
     expect(() => validateConfig({ ...cfg, residual: 1 as unknown as boolean })).toThrow(/residual/);
     const p = initParams(rc, 7);
-    const B = 3, T = 5, F = 12, V = rc.nVars, K = rc.nMix;
-    const xs = randomX(B, T, F, 11);
-    const plain = tf.tidy(() => forward(p, cfg, tf.tensor3d(xs, [B, T, F])).arraySync());
-    const res = tf.tidy(() => forward(p, rc, tf.tensor3d(xs, [B, T, F])).arraySync());
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) for (let j = 0; j < 3 * K; j++) {
-      const slot = v * 3 * K + j;
-      const isMean = j >= K && j < 2 * K;
-      expect(res[b]![t]![slot]!).toBeCloseTo(plain[b]![t]![slot]! + (isMean ? xs[(b * T + t) * F + v]! : 0), 5);
-    }
+    const B = 3, T = 5, F = cfg.inputDim, V = rc.nVars, K = rc.nMix;
+    const { xs, res } = expectAnchoredMeans(p, rc, B, T, 11, () => true);
     // one decoding step at a time, full token and split token (own = first 6 features, one shared row per twin)
     const Pn = 6;
     const before = tf.memory().numTensors;
