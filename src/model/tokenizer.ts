@@ -220,7 +220,8 @@ export function featureLayout(spec: TokenizerSpec) {
   // at the current visit (0/1) from version 2] [, former level x adherence, years off (capped)
   // from version 3] [, level x planned adherence from version 4]; then per drug class the same.
   // Version 5: version 3's seven, the first three times the planned adherence. Version 6:
-  // version 3's seven, then the first-order kinetics of the step (ONSET_TAUS / STOP_TAUS).
+  // version 3's seven, then the shares of first-order onsets and washouts in the step
+  // (KINETIC_TAUS, stepShare).
   const F = spec.version === 6 ? 7 + 2 * KINETIC_TAUS.length : spec.version === 4 ? 8 : spec.version >= 3 ? 7 : spec.version === 2 ? 5 : 3;
   const classes = o.expo + F * E;
   const dim = classes + F * C;
@@ -582,14 +583,13 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       out[off + o.expo + 3 * L.E + e] = adh;
       out[off + o.expo + 4 * L.E + e] = exposureAt(pts, day - IN_FORCE_EPS).active ? 1 : 0;
     }
-    if (v3) {
-      const f = formerTaken(pts, exposures.adherence?.get(x.code), qDay, x.scale);
+    const f = v3 ? formerTaken(pts, exposures.adherence?.get(x.code), qDay, x.scale) : undefined;
+    if (f) {
       out[off + o.expo + 5 * L.E + e] = f.taken;
       out[off + o.expo + 6 * L.E + e] = f.stopped ? Math.min(f.yearsOff, spec.yearsOnCap) / spec.yearsOnCap : 0;
     }
     if (v4) out[off + o.expo + 7 * L.E + e] = (level / x.scale) * adh;
-    if (v6) {
-      const f = formerTaken(pts, exposures.adherence?.get(x.code), qDay, x.scale);
+    if (v6 && f) {
       KINETIC_TAUS.forEach((tau, j) => {
         out[off + o.expo + (7 + j) * L.E + e] = active ? (level / x.scale) * stepShare(yearsOn, dt, tau) : 0;
         out[off + o.expo + (7 + KINETIC_TAUS.length + j) * L.E + e] = f.stopped ? f.taken * stepShare(f.yearsOff, dt, tau) : 0;
