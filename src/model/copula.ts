@@ -11,7 +11,7 @@
  * marginal stays exactly the model's mixture.
  */
 import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
-import type { EncodedSet } from './tokenizer.js';
+import { paddedWindows, type EncodedSet } from './tokenizer.js';
 import { mixtureCdf, type TwinModel } from './twin-model.js';
 
 export interface Copula {
@@ -53,14 +53,15 @@ export function fitCopula(model: TwinModel, set: EncodedSet, minPairs = 30, batc
   let pairs = 0;
   for (let s0 = 0; s0 < set.n; s0 += batchSize) {
     const B = Math.min(batchSize, set.n - s0);
-    const mix = model.predict(set.x.subarray(s0 * set.T * set.dim, (s0 + B) * set.T * set.dim), B, set.T);
+    const batch = paddedWindows(set, Array.from({ length: B }, (_, i) => s0 + i));
+    const mix = model.predict(batch.x, B, set.T);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < set.T; t++) {
-        const base = ((s0 + b) * set.T + t) * V;
+        const base = (b * set.T + t) * V;
         obs.length = 0;
         for (let v = 0; v < V; v++) {
-          if (!set.m[base + v]) continue;
-          const pit = mixtureCdf(mix, ((b * set.T + t) * V + v) * mix.K, set.y[base + v]!);
+          if (!batch.m[base + v]) continue;
+          const pit = mixtureCdf(mix, (base + v) * mix.K, batch.y[base + v]!);
           z[v] = normalQuantile(Math.min(Math.max(pit, 1e-6), 1 - 1e-6), 0, 1);
           obs.push(v);
         }

@@ -9,7 +9,7 @@
 import { median } from 'simple-statistics';
 import { findVariable, measurementSd } from '../population/catalog.js';
 import type { EncodedSet, MeasuredVar } from './tokenizer.js';
-import { denormalise } from './tokenizer.js';
+import { denormalise, paddedWindows } from './tokenizer.js';
 import { mixtureCdf, type TwinModel, type MixtureArrays } from './twin-model.js';
 
 export interface VariableQuality {
@@ -65,18 +65,18 @@ export function forecastQuality(model: TwinModel, set: EncodedSet, batchSize = 2
   let tokens = 0;
   for (let s0 = 0; s0 < set.n; s0 += batchSize) {
     const B = Math.min(batchSize, set.n - s0);
-    const x = set.x.subarray(s0 * set.T * set.dim, (s0 + B) * set.T * set.dim);
-    const mix = model.predict(x, B, set.T);
+    const batch = paddedWindows(set, Array.from({ length: B }, (_, i) => s0 + i));
+    const mix = model.predict(batch.x, B, set.T);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < set.T; t++) {
-        const base = ((s0 + b) * set.T + t) * V;
+        const base = (b * set.T + t) * V;
         let any = false;
         for (let v = 0; v < V; v++) {
-          if (!set.m[base + v]) continue;
+          if (!batch.m[base + v]) continue;
           any = true;
           const mv = spec.measured[v]!;
-          const o = ((b * set.T + t) * V + v) * mix.K;
-          const yz = set.y[base + v]!;
+          const o = (base + v) * mix.K;
+          const yz = batch.y[base + v]!;
           const pit = mixtureCdf(mix, o, yz);
           const obs = denormalise(mv, yz);
           const med = denormalise(mv, mixtureQuantile(mix, o, 0.5));

@@ -2,7 +2,7 @@
 export { initBackend, backendInfo, matmulGflops, wasmSimdSupported, type BackendInfo, type BackendName } from './backend.js';
 export { readCohort, parseCohortCsv, cohortFromRows, type Cohort, type CohortSubject, type CohortEvent } from './cohort.js';
 export {
-  fitTokenizer, subjectHistory, encodeHistories, featureLayout, writeToken, normalise, denormalise,
+  fitTokenizer, subjectHistory, encodeHistories, paddedWindows, featureLayout, writeToken, normalise, denormalise,
   type TokenizerSpec, type History, type ExposureTimeline, type ExtraVariable, type EncodedSet,
 } from './tokenizer.js';
 export { initParams, forward, forwardStep, KVCache, mixtureNll, mixtureParams, paramCount, validateConfig, DEFAULT_ARCH, type ModelConfig, type Params } from './transformer.js';

@@ -650,64 +650,104 @@ export function stepShare(a1: number, dt: number, tau: number): number {
   return Math.exp(-a0 / tau) - Math.exp(-a1 / tau);
 }
 
-/** Encoded training sequences, padded to blockSize. */
+/**
+ * Encoded training windows of up to `T` tokens each, stored packed: window b's real tokens are
+ * rows offsets[b] .. offsets[b] + lens[b] - 1 of x, y and m (no padding is stored, so a set's size
+ * follows its visits, not windows x T). `paddedWindows` cuts padded batches from it.
+ */
 export interface EncodedSet {
+  /** Windows. */
   readonly n: number;
+  /** Tokens per window at most (blockSize). */
   readonly T: number;
   readonly dim: number;
   readonly V: number;
-  /** [n, T, dim] features. */
+  /** [tokens, dim] features. */
   readonly x: Float32Array;
-  /** [n, T, V] normalised targets (next visit). */
+  /** [tokens, V] normalised targets (next visit). */
   readonly y: Float32Array;
-  /** [n, T, V] 1 where the target is observed. */
+  /** [tokens, V] 1 where the target is observed. */
   readonly m: Float32Array;
-  /** Number of real tokens (visits with a next visit). */
+  /** Number of tokens (visits with a next visit). */
   readonly tokens: number;
-  /** Real tokens per window (the rest is padding). */
+  /** First token (row) of each window. */
+  readonly offsets: Int32Array;
+  /** Tokens per window. */
   readonly lens: Int32Array;
   readonly subjects: string[];
 }
 
 /**
- * Encode histories into fixed-length windows of `T` tokens (longer histories are cut into
- * consecutive windows; every window keeps absolute time since baseline).
+ * Encode histories into windows of up to `T` tokens (longer histories are cut into consecutive
+ * windows; every window keeps absolute time since baseline).
  */
 export function encodeHistories(spec: TokenizerSpec, hs: readonly History[], T: number): EncodedSet {
   const L = featureLayout(spec);
   const windows: { h: History; start: number; len: number }[] = [];
+  let tokens = 0;
   for (const h of hs) {
     const nv = h.visits.length;
     if (nv < 2) continue;
-    for (let s = 0; s < nv - 1; s += T) windows.push({ h, start: s, len: Math.min(T, nv - 1 - s) });
+    for (let s = 0; s < nv - 1; s += T) {
+      const len = Math.min(T, nv - 1 - s);
+      windows.push({ h, start: s, len });
+      tokens += len;
+    }
   }
   const n = windows.length;
   let x: Float32Array, y: Float32Array, m: Float32Array;
   try {
-    x = new Float32Array(n * T * L.dim);
-    y = new Float32Array(n * T * L.V);
-    m = new Float32Array(n * T * L.V);
+    x = new Float32Array(tokens * L.dim);
+    y = new Float32Array(tokens * L.V);
+    m = new Float32Array(tokens * L.V);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    throw new InputError(`the encoded set is too large for one array: ${n} windows x ${T} tokens x ${L.dim} features = ${n * T * L.dim} values (${e.message})`,
-      ['  hint: train on fewer participants, lower blockSize, or lower lateStarts in --config']);
+    throw new InputError(`the encoded set is too large for one array: ${tokens} tokens x ${L.dim} features = ${tokens * L.dim} values (${e.message})`,
+      ['  hint: train on fewer participants or lower lateStarts in --config']);
   }
-  let tokens = 0;
+  const offsets = new Int32Array(n);
+  let r = 0;
   windows.forEach((w, b) => {
-    for (let t = 0; t < w.len; t++) {
+    offsets[b] = r;
+    for (let t = 0; t < w.len; t++, r++) {
       const i = w.start + t;
       const cur = w.h.visits[i]!;
       const nxt = w.h.visits[i + 1]!;
-      writeToken(spec, x, (b * T + t) * L.dim, w.h.statics, cur.day, cur.values, nxt.day, w.h.exposures);
+      writeToken(spec, x, r * L.dim, w.h.statics, cur.day, cur.values, nxt.day, w.h.exposures);
       for (let v = 0; v < L.V; v++) {
         const val = nxt.values[v]!;
         if (Number.isFinite(val)) {
-          y[(b * T + t) * L.V + v] = normalise(spec.measured[v]!, val);
-          m[(b * T + t) * L.V + v] = 1;
+          y[r * L.V + v] = normalise(spec.measured[v]!, val);
+          m[r * L.V + v] = 1;
         }
       }
-      tokens++;
     }
   });
-  return { n, T, dim: L.dim, V: L.V, x, y, m, tokens, lens: Int32Array.from(windows, (w) => w.len), subjects: windows.map((w) => w.h.id) };
+  return { n, T, dim: L.dim, V: L.V, x, y, m, tokens, offsets, lens: Int32Array.from(windows, (w) => w.len), subjects: windows.map((w) => w.h.id) };
+}
+
+/**
+ * Windows `idx` of a set as padded batch arrays [B, T, dim] / [B, T, V] (zeros past each window's
+ * tokens; a window longer than T is cut to its first T tokens). `weights` (one per token of the
+ * set) multiplies each token's mask.
+ */
+export function paddedWindows(set: EncodedSet, idx: readonly number[], T = set.T, weights?: Float32Array): { x: Float32Array; y: Float32Array; m: Float32Array } {
+  const B = idx.length, F = set.dim, V = set.V;
+  const x = new Float32Array(B * T * F);
+  const y = new Float32Array(B * T * V);
+  const m = new Float32Array(B * T * V);
+  idx.forEach((s, b) => {
+    const o = set.offsets[s]!, len = Math.min(T, set.lens[s]!);
+    x.set(set.x.subarray(o * F, (o + len) * F), b * T * F);
+    y.set(set.y.subarray(o * V, (o + len) * V), b * T * V);
+    m.set(set.m.subarray(o * V, (o + len) * V), b * T * V);
+    if (weights) {
+      for (let t = 0; t < len; t++) {
+        const w = weights[o + t]!;
+        if (w === 1) continue;
+        for (let v = 0; v < V; v++) m[(b * T + t) * V + v] *= w;
+      }
+    }
+  });
+  return { x, y, m };
 }

@@ -15,7 +15,7 @@ import { Rng, hashString, Purpose } from '../core/rng.js';
 import { ENGINE_VERSION } from '../core/version.js';
 import { readCohort, type Cohort } from './cohort.js';
 import {
-  fitTokenizer, subjectHistory, encodeHistories, featureLayout,
+  fitTokenizer, subjectHistory, encodeHistories, paddedWindows, featureLayout,
   type EncodedSet, type ExtraVariable, type TokenizerSpec, type History,
 } from './tokenizer.js';
 import {
@@ -236,7 +236,7 @@ export function learningRate(step: number, progress: number, s: Pick<TrainSettin
 }
 
 /**
- * 1 for each token [n * T] across which an exposure starts or stops: some exposure's query
+ * 1 for each of `count` tokens (rows of x) across which an exposure starts or stops: some exposure's query
  * "active" flag differs from its "in force at this visit" flag (tokeniser version 2 or later).
  */
 export function exposureChangeTokens(spec: TokenizerSpec, x: Float32Array, count: number): Uint8Array {
@@ -253,7 +253,7 @@ export function exposureChangeTokens(spec: TokenizerSpec, x: Float32Array, count
 }
 
 /**
- * 1 for each token [n * T] in the first `years` of an exposure: some exposure active at the query
+ * 1 for each of `count` tokens (rows of x) in the first `years` of an exposure: some exposure active at the query
  * has been on for less than `years`, or (version 3) some exposure stopped less than `years` before
  * the query. Years at or beyond the tokeniser's cap cannot be told apart, so `years` must not
  * exceed it.
@@ -299,7 +299,7 @@ export function lateStartHistories(hs: readonly History[], perHistory: number, s
 }
 
 /**
- * Loss weight per token [n * T] from the settings, or undefined when every token weighs 1:
+ * Loss weight per token (row of x) from the settings, or undefined when every token weighs 1:
  * changeWeight for onset and stop tokens, else earlyWeight for early-exposure tokens, else 1.
  */
 export function tokenLossWeights(spec: TokenizerSpec, x: Float32Array, count: number, s: Pick<TrainSettings, 'changeWeight' | 'earlyWeight' | 'earlyYears'>): Float32Array | undefined {
@@ -316,32 +316,17 @@ export function tokenLossWeights(spec: TokenizerSpec, x: Float32Array, count: nu
   return w;
 }
 
-/** Share of real (unpadded) training tokens whose loss weight is above 1, as a percentage string. */
-function weightedShare(w: Float32Array, set: EncodedSet): string {
-  let n = 0, up = 0;
-  for (let i = 0; i < set.n; i++) for (let t = 0; t < set.lens[i]!; t++) { n++; if (w[i * set.T + t]! > 1) up++; }
-  return `${((100 * up) / Math.max(1, n)).toFixed(1)}%`;
+/** Share of training tokens whose loss weight is above 1, as a percentage string. */
+function weightedShare(w: Float32Array): string {
+  let up = 0;
+  for (let i = 0; i < w.length; i++) if (w[i]! > 1) up++;
+  return `${((100 * up) / Math.max(1, w.length)).toFixed(1)}%`;
 }
 
 function sliceBatch(set: EncodedSet, idx: readonly number[], T: number, weights?: Float32Array): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D } {
   const B = idx.length;
-  const F = set.dim, V = set.V;
-  const x = new Float32Array(B * T * F);
-  const y = new Float32Array(B * T * V);
-  const m = new Float32Array(B * T * V);
-  idx.forEach((s, b) => {
-    x.set(set.x.subarray(s * set.T * F, s * set.T * F + T * F), b * T * F);
-    y.set(set.y.subarray(s * set.T * V, s * set.T * V + T * V), b * T * V);
-    m.set(set.m.subarray(s * set.T * V, s * set.T * V + T * V), b * T * V);
-    if (weights) {
-      for (let t = 0; t < T; t++) {
-        const w = weights[s * set.T + t]!;
-        if (w === 1) continue;
-        for (let v = 0; v < V; v++) m[(b * T + t) * V + v] *= w;
-      }
-    }
-  });
-  return { x: tf.tensor3d(x, [B, T, F]), y: tf.tensor3d(y, [B, T, V]), m: tf.tensor3d(m, [B, T, V]) };
+  const { x, y, m } = paddedWindows(set, idx, T, weights);
+  return { x: tf.tensor3d(x, [B, T, set.dim]), y: tf.tensor3d(y, [B, T, set.V]), m: tf.tensor3d(m, [B, T, set.V]) };
 }
 
 /** Mean validation NLL per observed value (weighted over batches by observed count). */
@@ -459,7 +444,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     history = [...resumeState.state.history];
   }
 
-  const weights = tokenLossWeights(spec, train.x, train.n * train.T, s);
+  const weights = tokenLossWeights(spec, train.x, train.tokens, s);
   const stepsPerEpoch = Math.ceil(train.n / s.batchSize);
   const plannedSteps = s.epochs * stepsPerEpoch;
   let totalSteps = plannedSteps;
@@ -477,7 +462,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   };
   const emit = opts.onProgress ?? (() => {});
   emit({ phase: 'start', epoch, epochs: s.epochs, step, totalSteps, loss: NaN, lr: 0, tokensPerSecond: 0, elapsedSeconds: elapsed(), etaSeconds: NaN,
-    message: `${summary.trainSubjects} train / ${summary.valSubjects} validation participants, ${train.tokens} / ${val.tokens} tokens, ${paramCount(params)} parameters, T=${T}${weights ? `; ${weightedShare(weights, train)} of training tokens weigh more than 1 in the loss` : ''}` });
+    message: `${summary.trainSubjects} train / ${summary.valSubjects} validation participants, ${train.tokens} / ${val.tokens} tokens, ${paramCount(params)} parameters, T=${T}${weights ? `; ${weightedShare(weights)} of training tokens weigh more than 1 in the loss` : ''}` });
 
   let stoppedBecause = 'completed all epochs';
   let lastTrainLoss = NaN;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
-import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, normalise, denormalise, stepShare, KINETIC_TAUS } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, paddedWindows, normalise, denormalise, stepShare, KINETIC_TAUS } from '../../src/model/tokenizer.js';
 import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
@@ -201,8 +201,8 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     // the onset and early-exposure flags are the same as version 3's
     const set5 = encodeHistories(spec5, c.subjects.map((s) => subjectHistory(spec5, s)), 2);
     const set3 = encodeHistories(spec3, c.subjects.map((s) => subjectHistory(spec3, s)), 2);
-    expect(Array.from(exposureChangeTokens(spec5, set5.x, set5.n * set5.T))).toEqual(Array.from(exposureChangeTokens(spec3, set3.x, set3.n * set3.T)));
-    expect(Array.from(earlyExposureTokens(spec5, set5.x, set5.n * set5.T, 0.1))).toEqual(Array.from(earlyExposureTokens(spec3, set3.x, set3.n * set3.T, 0.1)));
+    expect(Array.from(exposureChangeTokens(spec5, set5.x, set5.tokens))).toEqual(Array.from(exposureChangeTokens(spec3, set3.x, set3.tokens)));
+    expect(Array.from(earlyExposureTokens(spec5, set5.x, set5.tokens, 0.1))).toEqual(Array.from(earlyExposureTokens(spec3, set3.x, set3.tokens, 0.1)));
   });
   it('version 6: the share of a first-order onset or washout that happens in the step, per exposure and class; the rest as in version 3', () => {
     // steps telescope: the shares of consecutive steps add up to the share over their sum, and lie in [0, 1]
@@ -273,7 +273,7 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     const spec = fitTokenizer(c);
     const set = encodeHistories(spec, c.subjects.map((s) => subjectHistory(spec, s)), 2);
     // windows: s1 tokens (day 0 -> 30: onset; day 30 -> 90: stop), s2 tokens (none)
-    expect(Array.from(exposureChangeTokens(spec, set.x, set.n * set.T))).toEqual([1, 1, 0, 0]);
+    expect(Array.from(exposureChangeTokens(spec, set.x, set.tokens))).toEqual([1, 1, 0, 0]);
     expect(() => exposureChangeTokens({ ...spec, version: 1 }, set.x, 1)).toThrow(/version 2/);
   });
 
@@ -284,17 +284,17 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     const c1 = cohort([[0, 'DRUG//atorvastatin', 20]]);
     const spec1 = fitTokenizer(c1);
     const set1 = encodeHistories(spec1, c1.subjects.map((s) => subjectHistory(spec1, s)), 2);
-    expect(Array.from(earlyExposureTokens(spec1, set1.x, set1.n * set1.T, 1))).toEqual([1, 1, 0, 0]);
-    expect(Array.from(tokenLossWeights(spec1, set1.x, set1.n * set1.T, weights)!)).toEqual([4, 2, 1, 1]);
+    expect(Array.from(earlyExposureTokens(spec1, set1.x, set1.tokens, 1))).toEqual([1, 1, 0, 0]);
+    expect(Array.from(tokenLossWeights(spec1, set1.x, set1.tokens, weights)!)).toEqual([4, 2, 1, 1]);
     // s1: on atorvastatin for 2.2 years before day 0, stopped at the day-30 visit: the first token
     // is neither early nor a change; the second follows a stop 60 days earlier (early and a change)
     const c2 = cohort([[-800, 'DRUG//atorvastatin', 20], [30, 'DRUG_STOP//atorvastatin', 0]]);
     const spec2 = fitTokenizer(c2);
     const set2 = encodeHistories(spec2, c2.subjects.map((s) => subjectHistory(spec2, s)), 2);
-    expect(Array.from(earlyExposureTokens(spec2, set2.x, set2.n * set2.T, 1))).toEqual([0, 1, 0, 0]);
-    expect(Array.from(tokenLossWeights(spec2, set2.x, set2.n * set2.T, { ...weights, changeWeight: 1 })!)).toEqual([1, 2, 1, 1]);
+    expect(Array.from(earlyExposureTokens(spec2, set2.x, set2.tokens, 1))).toEqual([0, 1, 0, 0]);
+    expect(Array.from(tokenLossWeights(spec2, set2.x, set2.tokens, { ...weights, changeWeight: 1 })!)).toEqual([1, 2, 1, 1]);
     // a window of 3 months leaves out the token 90 days after the start
-    expect(Array.from(earlyExposureTokens(spec1, set1.x, set1.n * set1.T, 0.2))).toEqual([1, 0, 0, 0]);
+    expect(Array.from(earlyExposureTokens(spec1, set1.x, set1.tokens, 0.2))).toEqual([1, 0, 0, 0]);
     expect(tokenLossWeights(spec1, set1.x, 4, { changeWeight: 1, earlyWeight: 1, earlyYears: 1 })).toBeUndefined();
     expect(() => earlyExposureTokens(spec1, set1.x, 4, spec1.yearsOnCap + 1)).toThrow(/cap/);
   });
@@ -330,6 +330,47 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     const e = spec.exposures.findIndex((x) => x.code === 'DRUG//atorvastatin');
     expect(set.x[L.offsets.expo + 4 * L.E + e]).toBe(1);
     expect(set.x[L.offsets.expo + 2 * L.E + e]).toBeGreaterThan(0);
+  });
+
+  it('an encoded set stores only real tokens, window after window; padded batches are cut from it', () => {
+    // s1: 6 visits (5 tokens) -> windows of 2, 2 and 1 tokens with T = 2; s2: 3 visits (2 tokens)
+    const rows = [
+      { subject: 's1', time: 0, code: 'age', value: 50 },
+      { subject: 's1', time: 0, code: 'sex', value: 1 },
+      ...[0, 30, 60, 90, 120, 150].map((t) => ({ subject: 's1', time: t, code: 'ldl_c', value: 130 - t / 3 })),
+      { subject: 's1', time: 0, code: 'DRUG//atorvastatin', value: 20 },
+      { subject: 's2', time: 0, code: 'age', value: 60 },
+      { subject: 's2', time: 0, code: 'sex', value: 0 },
+      ...[0, 30, 60].map((t) => ({ subject: 's2', time: t, code: 'ldl_c', value: 120 })),
+    ];
+    const c = cohortFromRows('t.csv', rows);
+    const spec = fitTokenizer(c);
+    const hs = c.subjects.map((s) => subjectHistory(spec, s));
+    const set = encodeHistories(spec, hs, 2);
+    expect(set.tokens).toBe(7);
+    expect(Array.from(set.lens)).toEqual([2, 2, 1, 2]);
+    expect(Array.from(set.offsets)).toEqual([0, 2, 4, 5]);
+    expect(set.subjects).toEqual(['s1', 's1', 's1', 's2']);
+    expect(set.x.length).toBe(7 * set.dim);
+    // row r is the token of its visit, written on its own
+    const rowsOf: [number, number][] = [[0, 0], [0, 1], [0, 2], [0, 3], [0, 4], [1, 0], [1, 1]];
+    rowsOf.forEach(([h, i], r) => expect(Array.from(set.x.subarray(r * set.dim, (r + 1) * set.dim))).toEqual(Array.from(queryToken(spec, hs[h]!, i))));
+    const ldl = spec.measured.findIndex((m) => m.id === 'ldl_c');
+    expect(set.m[4 * set.V + ldl]).toBe(1);
+    expect(set.y[4 * set.V + ldl]).toBeCloseTo(normalise(spec.measured[ldl]!, 130 - 150 / 3), 5);
+    // padded: windows 2 and 3 (1 and 2 tokens) in a batch of T = 2; weights scale each token's mask
+    const w = Float32Array.from({ length: set.tokens }, (_, r) => r + 1);
+    const b = paddedWindows(set, [2, 3], 2, w);
+    expect(Array.from(b.x.subarray(0, set.dim))).toEqual(Array.from(set.x.subarray(4 * set.dim, 5 * set.dim)));
+    expect(b.x.subarray(set.dim, 2 * set.dim).every((v) => v === 0)).toBe(true);
+    expect(Array.from(b.x.subarray(2 * set.dim, 4 * set.dim))).toEqual(Array.from(set.x.subarray(5 * set.dim, 7 * set.dim)));
+    expect(b.m[ldl]).toBe(5);
+    expect(b.m[set.V + ldl]).toBe(0);
+    expect(b.m[3 * set.V + ldl]).toBe(7);
+    expect(Array.from(b.y.subarray(2 * set.V, 4 * set.V))).toEqual(Array.from(set.y.subarray(5 * set.V, 7 * set.V)));
+    // a shorter T cuts each window to its first tokens
+    const cut = paddedWindows(set, [0], 1);
+    expect(Array.from(cut.x)).toEqual(Array.from(set.x.subarray(0, set.dim)));
   });
 
   it('a version 2 spec keeps the five-feature layout (checkpoints written before version 3 still load)', () => {

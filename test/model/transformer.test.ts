@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/model/backend.js';
 import { initParams, forward, matMulPlainGrad, forwardStep, forwardStepSplit, KVCache, mixtureNll, validateConfig, disposeParams, paramCount, type ModelConfig, type Params } from '../../src/model/transformer.js';
 import { saveWeights, saveManifest, loadCheckpoint, MANIFEST_FORMAT, catalogHash, type Manifest } from '../../src/model/checkpoint.js';
-import { fitTokenizer, subjectHistory, encodeHistories, featureLayout, normalise, writeToken, TIME_PERIODS, type ExposureTimeline, type TokenizerSpec } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, encodeHistories, paddedWindows, featureLayout, normalise, writeToken, TIME_PERIODS, type ExposureTimeline, type TokenizerSpec } from '../../src/model/tokenizer.js';
 import { TwinModel } from '../../src/model/twin-model.js';
 import { Rng } from '../../src/core/rng.js';
 import { tinyCohort } from './helpers.js';
@@ -263,7 +263,7 @@ describe('checkpoint', () => {
     };
     await saveWeights(dir, p);
     await saveManifest(dir, manifest);
-    const x = tf.tensor3d(set.x.subarray(0, 3 * 6 * set.dim), [3, 6, set.dim]);
+    const x = tf.tensor3d(paddedWindows(set, [0, 1, 2]).x, [3, 6, set.dim]);
     const y1 = tf.tidy(() => forward(p, c, x).dataSync());
     const ck = await loadCheckpoint(dir);
     const y2 = tf.tidy(() => forward(ck.params, ck.manifest.config, x).dataSync());
