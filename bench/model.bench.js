@@ -1,6 +1,7 @@
 // Twin-model speed: training tokens/s, rollout tokens/s, twin-rollouts/s for a standard trial
 // (12 months, monthly visits, 10 measured variables, 2 arms), achieved GFLOP/s next to the
-// backend's own 512x512 matmul GFLOP/s measured in the same run, and the key/value cache speed-up.
+// backend's own 512x512 matmul GFLOP/s measured in the same run, the key/value cache speed-up, and the
+// memory of an encoded training set stored packed against the padded layout.
 // Uses models/default when present (else the default architecture with random weights: same cost).
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -10,7 +11,9 @@ import { initBackend, matmulGflops } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
 import { ModelSimulator } from '../dist/model/simulator.js';
 import { initParams, forward, mixtureNll, paramCount, matMulPlainGrad, DEFAULT_ARCH } from '../dist/model/transformer.js';
-import { featureLayout, TIME_PERIODS } from '../dist/model/tokenizer.js';
+import { featureLayout, TIME_PERIODS, fitTokenizer, subjectHistory, encodeHistories } from '../dist/model/tokenizer.js';
+import { parseCohortCsv } from '../dist/model/cohort.js';
+import { cohortRows } from '../dist/population/cohort.js';
 import { Rng } from '../dist/core/rng.js';
 
 export const name = 'model';
@@ -117,6 +120,15 @@ export async function run(log) {
   const params = paramCount(model.params);
   model.dispose();
 
+  // memory of an encoded training set: stored packed (real tokens only) against the padded
+  // [windows, blockSize, features] layout, on a generated 3-year cohort, tokeniser version 6
+  const rows = cohortRows({ n: 500, years: 3, seed: 1 }, 0, 500);
+  const cohort = parseCohortCsv('subject_id,time,code,numeric_value\n' + rows.map((q) => `${q.subject_id},${q.time},${q.code},${Number.isNaN(q.numeric_value) ? '' : q.numeric_value}`).join('\n'));
+  const spec6 = fitTokenizer(cohort, [], 6);
+  const set = encodeHistories(spec6, cohort.subjects.map((s) => subjectHistory(spec6, s)), 32);
+  const packedBytes = 4 * (set.x.length + set.y.length + set.m.length);
+  const paddedBytes = 4 * set.n * 32 * (set.dim + 2 * set.V);
+
   return {
     backend: info.backend,
     checkpoint: existsSync(join(ckDir, 'manifest.json')) ? 'models/default' : 'random weights, default architecture',
@@ -130,5 +142,7 @@ export async function run(log) {
     achieved_rollout_gflops: achieved,
     achieved_over_matmul: achieved / matmul,
     kv_cache_speedup: uncachedSec / cachedSec,
+    encoded_set_bytes_per_token_v6: packedBytes / set.tokens,
+    encoded_set_padded_over_packed: paddedBytes / packedBytes,
   };
 }
