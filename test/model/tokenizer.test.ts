@@ -23,6 +23,22 @@ function cohort(events: [number, string, number][]) {
   return cohortFromRows('t.csv', rows);
 }
 
+/** s1: LDL-C at 6 visits 30 days apart, on atorvastatin from day 0; s2: 3 visits, no exposure. */
+function sixAndThreeVisits() {
+  const rows = [
+    { subject: 's1', time: 0, code: 'age', value: 50 },
+    { subject: 's1', time: 0, code: 'sex', value: 1 },
+    ...[0, 30, 60, 90, 120, 150].map((t) => ({ subject: 's1', time: t, code: 'ldl_c', value: 130 - t / 3 })),
+    { subject: 's1', time: 0, code: 'DRUG//atorvastatin', value: 20 },
+    { subject: 's2', time: 0, code: 'age', value: 60 },
+    { subject: 's2', time: 0, code: 'sex', value: 0 },
+    ...[0, 30, 60].map((t) => ({ subject: 's2', time: t, code: 'ldl_c', value: 120 })),
+  ];
+  const c = cohortFromRows('t.csv', rows);
+  const spec = fitTokenizer(c);
+  return { spec, hs: c.subjects.map((s) => subjectHistory(spec, s)) };
+}
+
 /** The token of visit i of history h (querying visit i + 1) under a tokeniser spec. */
 function queryToken(spec: ReturnType<typeof fitTokenizer>, h: ReturnType<typeof subjectHistory>, i: number): Float32Array {
   const out = new Float32Array(featureLayout(spec).dim);
@@ -300,17 +316,7 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
   });
 
   it('late-start copies begin at a later visit, keep the exposure timeline, and are drawn from the seed', () => {
-    const rows = [
-      { subject: 's1', time: 0, code: 'age', value: 50 },
-      { subject: 's1', time: 0, code: 'sex', value: 1 },
-      ...[0, 30, 60, 90, 120, 150].map((t) => ({ subject: 's1', time: t, code: 'ldl_c', value: 130 - t / 3 })),
-      { subject: 's1', time: 0, code: 'DRUG//atorvastatin', value: 20 },
-      { subject: 's2', time: 0, code: 'age', value: 60 },
-      ...[0, 30, 60].map((t) => ({ subject: 's2', time: t, code: 'ldl_c', value: 120 })),
-    ];
-    const c = cohortFromRows('t.csv', rows);
-    const spec = fitTokenizer(c);
-    const hs = c.subjects.map((s) => subjectHistory(spec, s));
+    const { spec, hs } = sixAndThreeVisits();
     const late = lateStartHistories(hs, 3, 1);
     // s2 has 3 visits: too short to copy; s1 gets 3 copies starting at visit 1..3
     expect(late).toHaveLength(3);
@@ -334,18 +340,7 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
 
   it('an encoded set stores only real tokens, window after window; padded batches are cut from it', () => {
     // s1: 6 visits (5 tokens) -> windows of 2, 2 and 1 tokens with T = 2; s2: 3 visits (2 tokens)
-    const rows = [
-      { subject: 's1', time: 0, code: 'age', value: 50 },
-      { subject: 's1', time: 0, code: 'sex', value: 1 },
-      ...[0, 30, 60, 90, 120, 150].map((t) => ({ subject: 's1', time: t, code: 'ldl_c', value: 130 - t / 3 })),
-      { subject: 's1', time: 0, code: 'DRUG//atorvastatin', value: 20 },
-      { subject: 's2', time: 0, code: 'age', value: 60 },
-      { subject: 's2', time: 0, code: 'sex', value: 0 },
-      ...[0, 30, 60].map((t) => ({ subject: 's2', time: t, code: 'ldl_c', value: 120 })),
-    ];
-    const c = cohortFromRows('t.csv', rows);
-    const spec = fitTokenizer(c);
-    const hs = c.subjects.map((s) => subjectHistory(spec, s));
+    const { spec, hs } = sixAndThreeVisits();
     const set = encodeHistories(spec, hs, 2);
     expect(set.tokens).toBe(7);
     expect(Array.from(set.lens)).toEqual([2, 2, 1, 2]);
