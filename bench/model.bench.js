@@ -17,7 +17,7 @@ import { cohortRows } from '../dist/population/cohort.js';
 import { Rng } from '../dist/core/rng.js';
 
 export const name = 'model';
-export const description = 'twin model: training and rollout throughput, achieved vs matmul GFLOP/s, KV-cache speed-up';
+export const description = 'twin model: training and rollout throughput, achieved vs matmul GFLOP/s, KV-cache speed-up, encoded-set memory';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const STANDARD_VARS = ['sbp', 'dbp', 'ldl_c', 'hdl_c', 'triglycerides', 'total_cholesterol', 'fasting_glucose', 'hba1c', 'body_weight', 'waist'];
