@@ -12,11 +12,10 @@
 // measures only the listed variables at each visit (default: every modelled variable).
 import { initBackend } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
-import { ModelSimulator, exposureTimeline } from '../dist/model/simulator.js';
+import { ModelSimulator } from '../dist/model/simulator.js';
 import { createReferenceSimulator } from '../dist/population/world/index.js';
 import { drawSynthetic } from '../dist/population/draw.js';
-import { armExposureEvents } from '../dist/population/exposures.js';
-import { Rng } from '../dist/core/rng.js';
+import { oneStepFromWorld } from './one-step.mjs';
 
 const args = process.argv.slice(2);
 const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
@@ -41,7 +40,6 @@ const schedule = { durationDays: end, dropout: 0, visits: days.map((d) => ({ lab
 const iv = { kind: 'diet', energyChangeKcal: kcal, startDay: 0, stopDay: 182, adherence, adherenceWaning: waning };
 const arms = { diet: { id: 'diet', label: 'diet', role: 'experimental', interventions: [iv] }, ctl: { id: 'ctl', label: 'control', role: 'no_intervention', interventions: [] } };
 const V = 'body_weight';
-const k = spec.measured.findIndex((m) => m.id === V);
 const world = {}, mod = {};
 const ms = new ModelSimulator(model);
 for (const [name, arm] of Object.entries(arms)) {
@@ -63,28 +61,7 @@ for (const from of [0, 91, 182, 273]) {
   if (vi < 0 || vi === nv - 1) continue;
   const res = {};
   for (const [name, arm] of Object.entries(arms)) {
-    const t = world[name];
-    const tl0 = exposureTimeline(model, armExposureEvents(arm, end), name);
-    // the rollout starts at day 0: shift the exposure timeline so that day `from` becomes day 0
-    const shift = (m) => m && new Map([...m].map(([c, pts]) => [c, pts.map((p) => ({ ...p, day: p.day - from }))]));
-    const timeline = { ...tl0, byCode: shift(tl0.byCode), adherence: shift(tl0.adherence) };
-    const statics = [], initial = [], rngs = [];
-    for (let i = 0; i < n; i++) {
-      const st = Float64Array.from(spec.statics, (s) => (batch.columns[s.id] ? batch.columns[s.id][i] : NaN));
-      const init = Float64Array.from(spec.measured, (m) => (t.values[m.id] ? t.values[m.id][i * nv + vi] : NaN));
-      for (let j = 0; j < M; j++) { statics.push(st); initial.push(init); rngs.push(new Rng(5, i * M + j, 6)); }
-    }
-    const vd = days.slice(vi).map((d) => d - from);
-    const measured = vd.map(() => Uint8Array.from(spec.measured, (m) => (vars.includes(m.id) ? 1 : 0)));
-    const sims = model.rollout({ statics, initial, visitDays: vd, exposures: timeline, rngs, measured });
-    let sm = 0, sw = 0;
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < M; j++) s += sims[k][(i * M + j) * vd.length + 1] - t.values[V][i * nv + vi];
-      sm += s / M;
-      sw += t.values[V][i * nv + vi + 1] - t.values[V][i * nv + vi];
-    }
-    res[name] = { model: sm / n, world: sw / n };
+    res[name] = oneStepFromWorld(model, { batch, traj: world[name], days, from, arm, armName: name, end, measuredIds: vars, variable: V, n, M });
   }
   console.log(`one step ${from} -> ${days[vi + 1]} from the world's true state, net: model ${(res.diet.model - res.ctl.model).toFixed(2)}, world ${(res.diet.world - res.ctl.world).toFixed(2)}`);
 }

@@ -8,11 +8,9 @@
 //   node scripts/stop-diagnostic.mjs CHECKPOINT_DIR
 import { initBackend } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
-import { exposureTimeline } from '../dist/model/simulator.js';
 import { createReferenceSimulator } from '../dist/population/world/index.js';
 import { drawSynthetic } from '../dist/population/draw.js';
-import { armExposureEvents } from '../dist/population/exposures.js';
-import { Rng } from '../dist/core/rng.js';
+import { oneStepFromWorld } from './one-step.mjs';
 await initBackend();
 if (!process.argv[2]) { console.error('usage: stop-diagnostic.mjs CHECKPOINT_DIR'); process.exit(2); }
 const model = await TwinModel.load(process.argv[2]);
@@ -25,35 +23,12 @@ const days = [0, 91, 182, 273, 365];
 const schedule = { durationDays: 365, dropout: 0, visits: days.map((d) => ({ label: `d${d}`, day: d, variables: allVars })) };
 const iv = { kind: 'drug', drug: 'atorvastatin', dose: 20, frequency: 'daily', startDay: 0, stopDay: 182, adherence: 0.85, adherenceWaning: 0.2 };
 const arms = { stop: { id: 'stop', label: 's', role: 'experimental', interventions: [iv] }, ctl: { id: 'ctl', label: 'c', role: 'no_intervention', interventions: [] } };
-const k = spec.measured.findIndex((m) => m.id === 'ldl_c');
 const world = {};
 for (const [name, arm] of Object.entries(arms)) world[name] = await ref.simulate(batch, arm, schedule, { seed: 99 });
 for (const from of [182, 273]) {
   const res = {};
   for (const [name, arm] of Object.entries(arms)) {
-    const t = world[name];
-    const nv = days.length, vi = days.indexOf(from);
-    const tl0 = exposureTimeline(model, armExposureEvents(arm, 365), name);
-    // rollouts start at day 0: shift the exposure timeline so that day `from` becomes day 0
-    const shift = (m) => m && new Map([...m].map(([c, pts]) => [c, pts.map((p) => ({ ...p, day: p.day - from }))]));
-    const timeline = { ...tl0, byCode: shift(tl0.byCode), adherence: shift(tl0.adherence) };
-    const statics = [], initial = [], rngs = [];
-    for (let i = 0; i < n; i++) {
-      const st = Float64Array.from(spec.statics, (s) => (batch.columns[s.id] ? batch.columns[s.id][i] : NaN));
-      const init = Float64Array.from(spec.measured, (m) => (t.values[m.id] ? t.values[m.id][i * nv + vi] : NaN));
-      for (let j = 0; j < M; j++) { statics.push(st); initial.push(init); rngs.push(new Rng(5, i * M + j, 6)); }
-    }
-    const vd = days.slice(vi).map((d) => d - from);
-    const measured = vd.map(() => Uint8Array.from(spec.measured, () => 1));
-    const sims = model.rollout({ statics, initial, visitDays: vd, exposures: timeline, rngs, measured });
-    let sm = 0, st = 0;
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < M; j++) s += sims[k][(i * M + j) * vd.length + 1] - t.values.ldl_c[i * nv + vi];
-      sm += s / M;
-      st += t.values.ldl_c[i * nv + vi + 1] - t.values.ldl_c[i * nv + vi];
-    }
-    res[name] = { model: sm / n, world: st / n };
+    res[name] = oneStepFromWorld(model, { batch, traj: world[name], days, from, arm, armName: name, end: 365, measuredIds: allVars, variable: 'ldl_c', n, M });
   }
   console.log(`from day ${from} to ${days[days.indexOf(from) + 1]}, one step from the world's true state: LDL change, stopped arm minus control: model ${(res.stop.model - res.ctl.model).toFixed(2)}, world ${(res.stop.world - res.ctl.world).toFixed(2)} (stopped: model ${res.stop.model.toFixed(2)} world ${res.stop.world.toFixed(2)}; control: model ${res.ctl.model.toFixed(2)} world ${res.ctl.world.toFixed(2)})`);
 }
