@@ -13,7 +13,7 @@ import { ModelSimulator } from '../dist/model/simulator.js';
 import { initParams, forward, mixtureNll, paramCount, matMulPlainGrad, DEFAULT_ARCH } from '../dist/model/transformer.js';
 import { featureLayout, TIME_PERIODS, fitTokenizer, subjectHistory, encodeHistories } from '../dist/model/tokenizer.js';
 import { parseCohortCsv } from '../dist/model/cohort.js';
-import { cohortRows } from '../dist/population/cohort.js';
+import { cohortRows, cohortCsvLine, COHORT_CSV_HEADER } from '../dist/population/cohort.js';
 import { Rng } from '../dist/core/rng.js';
 
 export const name = 'model';
@@ -123,7 +123,7 @@ export async function run(log) {
   // memory of an encoded training set: stored packed (real tokens only) against the padded
   // [windows, blockSize, features] layout, on a generated 3-year cohort, tokeniser version 6
   const rows = cohortRows({ n: 500, years: 3, seed: 1 }, 0, 500);
-  const cohort = parseCohortCsv('subject_id,time,code,numeric_value\n' + rows.map((q) => `${q.subject_id},${q.time},${q.code},${Number.isNaN(q.numeric_value) ? '' : q.numeric_value}`).join('\n'));
+  const cohort = parseCohortCsv([COHORT_CSV_HEADER, ...rows.map(cohortCsvLine)].join('\n'));
   const spec6 = fitTokenizer(cohort, [], 6);
   const set = encodeHistories(spec6, cohort.subjects.map((s) => subjectHistory(spec6, s)), 32);
   const packedBytes = 4 * (set.x.length + set.y.length + set.m.length);

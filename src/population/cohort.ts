@@ -32,6 +32,14 @@ export interface CohortRow {
   readonly numeric_value: number;
 }
 
+/** The header of a cohort CSV file (long format, MEDS columns). */
+export const COHORT_CSV_HEADER = 'subject_id,time,code,numeric_value';
+
+/** One cohort row as a CSV line (no line ending; an empty value for codes without one). */
+export function cohortCsvLine(r: CohortRow): string {
+  return `${r.subject_id},${r.time},${r.code},${Number.isFinite(r.numeric_value) ? r.numeric_value : ''}`;
+}
+
 const P_COHORT_EXPOSURE = hashString('cohort-exposure');
 const P_COHORT_VISITS = hashString('cohort-visits');
 

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { InputError } from '../../src/core/errors.js';
 import { VARIABLES } from '../../src/population/catalog.js';
-import { cohortRows } from '../../src/population/cohort.js';
+import { cohortRows, cohortCsvLine, COHORT_CSV_HEADER } from '../../src/population/cohort.js';
 import { parseCsv, parseCsvLines, readParticipants } from '../../src/population/participants.js';
 import { writeTable } from '../../src/population/tablefile.js';
 import type { DrawResult } from '../../src/population/draw.js';
@@ -252,7 +252,7 @@ describe('long (MEDS) CSV', () => {
 
   it('reads back the training cohort that `vtrial cohort` writes', async () => {
     const rows = cohortRows({ n: 8, years: 1, seed: 3 }, 0, 8);
-    const text = ['subject_id,time,code,numeric_value', ...rows.map((x) => `${x.subject_id},${x.time},${x.code},${Number.isFinite(x.numeric_value) ? x.numeric_value : ''}`)].join('\n');
+    const text = [COHORT_CSV_HEADER, ...rows.map(cohortCsvLine)].join('\n');
     const r = await read(write(text));
     expect(r.draws).toBe(8);
     const first = rows.filter((x) => x.subject_id === rows[0].subject_id);

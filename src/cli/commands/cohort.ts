@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
-import { generateCohort, type CohortRow } from '../../population/cohort.js';
+import { generateCohort, cohortCsvLine, COHORT_CSV_HEADER, type CohortRow } from '../../population/cohort.js';
 import { tableFormat, writeTable } from '../../population/tablefile.js';
 
 export function register(program: Command): void {
@@ -37,9 +37,9 @@ export function register(program: Command): void {
       } else {
         const out = createWriteStream(o.out);
         const write = (s: string): Promise<void> => (out.write(s) ? Promise.resolve() : new Promise((res) => out.once('drain', () => res())));
-        await write('subject_id,time,code,numeric_value\n');
+        await write(COHORT_CSV_HEADER + '\n');
         for await (const r of generateCohort({ n, years, seed, confounding })) {
-          await write(`${r.subject_id},${r.time},${r.code},${Number.isFinite(r.numeric_value) ? r.numeric_value : ''}\n`);
+          await write(cohortCsvLine(r) + '\n');
           count++;
         }
         await new Promise<void>((res, rej) => {
