@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Applies the checkpoint-replacement rule of docs/model-card.md (sessions 11-14) to the JSON
+// files written by scripts/select-snapshot.mjs --out, one file per synthetic draw (--seed).
+//
+// Usage:
+//   node scripts/compare-candidates.mjs --baseline DIR FILE.json...
+//
+// Every checkpoint directory that appears in the files is summed over the draws it was scored
+// on; it replaces the baseline only if, over the same draws,
+//   (a) the count of effects within tolerance (kinds + course visits + strata) is above the
+//       baseline's,
+//   (b) the mean of the per-draw median |log ratio| is below the baseline's, and
+//   (c) it has no more wrong signs than the baseline.
+// A candidate not scored on every draw the baseline was is reported and not judged.
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const bi = args.indexOf('--baseline');
+const baseline = bi >= 0 ? args[bi + 1] : undefined;
+const files = args.filter((a, i) => a !== '--baseline' && i !== bi + 1);
+if (!baseline || files.length === 0) {
+  console.error('usage: compare-candidates.mjs --baseline DIR FILE.json...');
+  process.exit(2);
+}
+
+/** dir -> { draws: Map<seed, fidelity> } */
+const byDir = new Map();
+for (const f of files) {
+  let j;
+  try {
+    j = JSON.parse(readFileSync(f, 'utf8'));
+  } catch (e) {
+    console.error(`compare-candidates: cannot read ${f}: ${e.message}`);
+    process.exit(2);
+  }
+  if (!Array.isArray(j.ranked)) {
+    console.error(`compare-candidates: ${f} is not a select-snapshot.mjs --out file (no "ranked" list)`);
+    process.exit(2);
+  }
+  const seed = j.seed === null ? 'default' : String(j.seed);
+  for (const r of j.ranked) {
+    const e = byDir.get(r.dir) ?? new Map();
+    if (e.has(seed)) {
+      console.error(`compare-candidates: ${r.dir} is scored twice on draw ${seed} (${f})`);
+      process.exit(2);
+    }
+    e.set(seed, r.fidelity);
+    byDir.set(r.dir, e);
+  }
+}
+const base = byDir.get(baseline);
+if (!base) {
+  console.error(`compare-candidates: the baseline ${baseline} is in none of the files; directories found: ${[...byDir.keys()].join(', ')}`);
+  process.exit(2);
+}
+const seeds = [...base.keys()];
+
+function total(draws) {
+  let count = 0, median = 0, wrong = 0;
+  for (const s of seeds) {
+    const f = draws.get(s);
+    count += f.score;
+    median += f.medianAbsLogRatio / seeds.length;
+    wrong += f.wrongSign;
+  }
+  return { count, median, wrong };
+}
+
+const b = total(base);
+console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}`);
+console.log('checkpoint\tcount\tmedian\twrong\t(a) count\t(b) median\t(c) signs\tverdict');
+for (const [dir, draws] of byDir) {
+  if (dir === baseline) continue;
+  const missing = seeds.filter((s) => !draws.has(s));
+  if (missing.length > 0) {
+    console.log(`${dir}\tnot scored on draw(s) ${missing.join(', ')}: not judged`);
+    continue;
+  }
+  const t = total(draws);
+  const a = t.count > b.count, m = t.median < b.median, c = t.wrong <= b.wrong;
+  const yes = (x) => (x ? 'pass' : 'fail');
+  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${a && m && c ? 'REPLACES' : 'keeps baseline'}`);
+}
