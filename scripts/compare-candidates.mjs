@@ -11,6 +11,10 @@
 //       baseline's,
 //   (b) the mean of the per-draw median |log ratio| is below the baseline's, and
 //   (c) it has no more wrong signs than the baseline.
+// Reported beside them (session 14 on): (d) the 24-month course visits within tolerance (section
+// 3e of scripts/evaluate-model.mjs), summed, not fewer than the baseline's, where every draw of
+// both has that section; the verdict "a-d" adds it to (a)-(c). Which verdict decides is the rule
+// written down before the round was scored (docs/model-card.md).
 // A candidate not scored on every draw the baseline was is reported and not judged.
 import { readFileSync } from 'node:fs';
 
@@ -56,19 +60,23 @@ if (!base) {
 const seeds = [...base.keys()];
 
 function total(draws) {
-  let count = 0, median = 0, wrong = 0;
+  let count = 0, median = 0, wrong = 0, long = 0, longVisits = 0, hasLong = true;
   for (const s of seeds) {
     const f = draws.get(s);
     count += f.score;
     median += f.medianAbsLogRatio / seeds.length;
     wrong += f.wrongSign;
+    if (!f.longVisits) hasLong = false;
+    long += f.longWithin ?? 0;
+    longVisits += f.longVisits ?? 0;
   }
-  return { count, median, wrong };
+  return { count, median, wrong, long: hasLong ? long : null, longVisits };
 }
 
 const b = total(base);
-console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}`);
-console.log('checkpoint\tcount\tmedian\twrong\t(a) count\t(b) median\t(c) signs\tverdict');
+const longText = (t) => (t.long === null ? 'n/a' : `${t.long}/${t.longVisits}`);
+console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}, 24-month ${longText(b)}`);
+console.log('checkpoint\tcount\tmedian\twrong\t24-month\t(a) count\t(b) median\t(c) signs\t(d) 24-month\tverdict a-c\tverdict a-d');
 for (const [dir, draws] of byDir) {
   if (dir === baseline) continue;
   const missing = seeds.filter((s) => !draws.has(s));
@@ -78,6 +86,9 @@ for (const [dir, draws] of byDir) {
   }
   const t = total(draws);
   const a = t.count > b.count, m = t.median < b.median, c = t.wrong <= b.wrong;
-  const yes = (x) => (x ? 'pass' : 'fail');
-  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${a && m && c ? 'REPLACES' : 'keeps baseline'}`);
+  const d = t.long === null || b.long === null ? null : t.long >= b.long;
+  const yes = (x) => (x === null ? 'n/a' : x ? 'pass' : 'fail');
+  const abc = a && m && c ? 'REPLACES' : 'keeps baseline';
+  const abcd = d === null ? 'n/a' : a && m && c && d ? 'REPLACES' : 'keeps baseline';
+  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${abc}\t${abcd}`);
 }

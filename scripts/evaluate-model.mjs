@@ -2,7 +2,7 @@
 // Measure a twin-model checkpoint against the reference world (synthetic land, where the
 // reference is ground truth). Usage:
 //   node scripts/evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE.json] [--twins N]
-//     [--only forecast,rollout,effects,drugs,course,strata,individual] [--seed N]
+//     [--only forecast,rollout,effects,drugs,course,long,strata,individual] [--seed N]
 // --seed N redraws the synthetic twins of sections 3-3c (effects, drugs, course) and their noise
 // streams from N (default: the fixed draw every model-card table uses), so that checkpoints can be
 // chosen on one draw and confirmed on another (scripts/select-snapshot.mjs).
@@ -10,7 +10,8 @@
 // Writes JSON with: one-step forecast error vs the noise floor and calibration per variable;
 // multi-step (rollout) interval coverage; intervention effects model vs reference for each
 // intervention kind; effects over a 12-month course (an exposure stopped at 6 months, or kept for
-// 12); individual-change Pearson r in a personalised-nutrition trial.
+// 12) and over 24 months kept throughout; individual-change Pearson r in a personalised-nutrition
+// trial.
 import { writeFileSync } from 'node:fs';
 import { initBackend } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
@@ -29,8 +30,8 @@ const [ckDir, heldFile] = args.filter((a, i) => !a.startsWith('--') && !(args[i 
 const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
 const outFile = opt('--out', `${ckDir}/evaluation.json`);
 const nTwins = Number(opt('--twins', '2000'));
-// --only forecast,rollout,effects,drugs,course,strata,individual: run some sections (default all)
-const only = opt('--only', 'forecast,rollout,effects,drugs,course,strata,individual').split(',');
+// --only forecast,rollout,effects,drugs,course,long,strata,individual: run some sections (default all)
+const only = opt('--only', 'forecast,rollout,effects,drugs,course,long,strata,individual').split(',');
 const want = (k) => only.includes(k);
 const drawSeed = opt('--seed', undefined);
 if (drawSeed !== undefined && !/^\d+$/.test(drawSeed)) { console.error(`--seed must be a whole number. Received: ${drawSeed}`); process.exit(2); }
@@ -199,6 +200,41 @@ if (want('course')) {
     }
     result.courseEffects.push({ label, outcome, visits });
     log(`course ${label}: ${outcome} reference ${visits.map((x) => x.reference.toFixed(2)).join(' ')} model ${visits.map((x) => x.model.toFixed(2)).join(' ')} (days ${cdays.slice(1).join(', ')}) within ${visits.filter((x) => x.within).length}/${visits.length}`);
+  }
+}
+
+// ---- 3e. 24-month courses, kept throughout: does an effect hold, or drift, in the second year ----
+// Section 3c stops at 12 months; trials run to 68 weeks or 2 years (incretin drugs, diet and
+// weight-management programmes). A model can match the world for a year and drift after it (more
+// loss every step, or regain): effect (arm minus control, change from day 0) every 6 months,
+// model vs reference, same tolerance as section 3. Generic exposures, not any benchmark trial's
+// design; the reference world is the truth.
+if (want('long')) {
+  const ldays = [0, 182, 365, 548, 730];
+  const lsched = { durationDays: 730, dropout: 0, visits: ldays.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : OUTCOMES.filter((v) => allVars.includes(v)) })) };
+  const lbase = { startDay: 0, adherence: 0.85, adherenceWaning: 0.2 };
+  const LONG = [
+    ['diet: -600 kcal/day, 24 months', { kind: 'diet', energyChangeKcal: -600, stopDay: 730 }, 'body_weight'],
+    ['weight_loss: 7%, intensive, 24 months', { kind: 'weight_loss', targetPct: 7, support: 'intensive', stopDay: 730 }, 'body_weight'],
+    ['drug: semaglutide 1 mg weekly, 24 months', { kind: 'drug', drug: 'semaglutide', dose: 1, frequency: 'weekly', stopDay: 730 }, 'body_weight'],
+    ['drug: atorvastatin 20 mg, 24 months', { kind: 'drug', drug: 'atorvastatin', dose: 20, frequency: 'daily', stopDay: 730 }, 'ldl_c'],
+  ];
+  const n = Math.min(nTwins, 1000);
+  const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
+  const rc = await ref.simulate(sub, control, lsched, ctx);
+  const mc = await sim.simulate(sub, control, lsched, ctx);
+  result.longCourseEffects = [];
+  for (const [label, iv, outcome] of LONG) {
+    const arm = { id: 'treat', label, role: 'experimental', interventions: [{ ...lbase, ...iv }] };
+    const rt = await ref.simulate(sub, arm, lsched, ctx);
+    const mt = await sim.simulate(sub, arm, lsched, ctx);
+    const visits = [];
+    for (let k = 1; k < ldays.length; k++) {
+      const c = compareEffect(paired(change(rt, outcome, k), change(rc, outcome, k)), paired(change(mt, outcome, k), change(mc, outcome, k)));
+      visits.push({ day: ldays[k], reference: c.reference, model: c.model, within: c.within });
+    }
+    result.longCourseEffects.push({ label, outcome, visits });
+    log(`long ${label}: ${outcome} reference ${visits.map((x) => x.reference.toFixed(2)).join(' ')} model ${visits.map((x) => x.model.toFixed(2)).join(' ')} (days ${ldays.slice(1).join(', ')}) within ${visits.filter((x) => x.within).length}/${visits.length}`);
   }
 }
 

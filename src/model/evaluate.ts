@@ -122,6 +122,8 @@ export interface EffectComparison {
 export interface EffectEvaluation {
   readonly interventionEffects?: readonly { readonly label: string; readonly primary?: string; readonly outcomes?: Readonly<Record<string, EffectComparison>>; readonly error?: string }[];
   readonly courseEffects?: readonly { readonly label: string; readonly visits: readonly EffectComparison[] }[];
+  /** 24-month courses kept throughout (section 3e), one comparison every 6 months. */
+  readonly longCourseEffects?: readonly { readonly label: string; readonly visits: readonly EffectComparison[] }[];
   /** Drug effects in the indication strata trials recruit from (section 3d); each row is one comparison. */
   readonly strataEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
 }
@@ -136,6 +138,13 @@ export interface EffectFidelity {
   /** Drug effects in the indication strata within tolerance (0 of 0 for evaluations without that section). */
   readonly strataWithin: number;
   readonly strata: number;
+  /**
+   * Visits of the 24-month courses within tolerance (0 of 0 for evaluations without that
+   * section). Reported apart, not in `score`: added in session 14 as a separate criterion, so
+   * that scores stay comparable with earlier sessions' (docs/model-card.md).
+   */
+  readonly longWithin: number;
+  readonly longVisits: number;
   /** kindsWithin + courseWithin + strataWithin: the score checkpoints are chosen by (higher is better). */
   readonly score: number;
   /**
@@ -176,8 +185,10 @@ export function effectFidelity(e: EffectEvaluation): EffectFidelity {
   const strata = e.strataEffects ?? [];
   let strataWithin = 0;
   for (const p of strata) strataWithin += tally(p.error !== undefined ? undefined : p);
+  const longVisits = (e.longCourseEffects ?? []).flatMap((c) => c.visits);
+  const longWithin = longVisits.filter((v) => v.within).length;
   const medianAbsLogRatio = logs.length === 0 ? NaN : median(logs);
-  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
+  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, longWithin, longVisits: longVisits.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
 }
 
 /** Order by effect fidelity: higher score first, then lower median |log ratio| (NaN last). */
