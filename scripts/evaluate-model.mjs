@@ -3,6 +3,7 @@
 // reference is ground truth). Usage:
 //   node scripts/evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE.json] [--twins N]
 //     [--only forecast,rollout,effects,drugs,course,long,strata,individual] [--seed N]
+//     [--long-step-days N]
 // --seed N redraws the synthetic twins of sections 3-3c (effects, drugs, course) and their noise
 // streams from N (default: the fixed draw every model-card table uses), so that checkpoints can be
 // chosen on one draw and confirmed on another (scripts/select-snapshot.mjs).
@@ -210,7 +211,16 @@ if (want('course')) {
 // model vs reference, same tolerance as section 3. Generic exposures, not any benchmark trial's
 // design; the reference world is the truth.
 if (want('long')) {
-  const ldays = [0, 182, 365, 548, 730];
+  // --long-step-days N: visits every N days instead of every 6 months (the score uses 6 months; a
+  // model whose 24-month effect depends on how often it is stepped has a step-count artefact)
+  const lstepOpt = opt('--long-step-days', undefined);
+  const lstep = Number(lstepOpt ?? 182.5);
+  if (!(lstep >= 14 && lstep <= 730)) { console.error(`--long-step-days must be between 14 and 730. Received: ${lstepOpt}`); process.exit(2); }
+  const ldays = lstepOpt === undefined ? [0, 182, 365, 548, 730] : [0];
+  if (lstepOpt !== undefined) {
+    while (ldays[ldays.length - 1] + lstep < 730 - 1) ldays.push(Math.round(ldays.length * lstep));
+    ldays.push(730);
+  }
   const lsched = { durationDays: 730, dropout: 0, visits: ldays.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : OUTCOMES.filter((v) => allVars.includes(v)) })) };
   const lbase = { startDay: 0, adherence: 0.85, adherenceWaning: 0.2 };
   const LONG = [

@@ -60,6 +60,14 @@ if (e.courseEffects?.length) {
   for (const x of e.courseEffects) out.push(`| ${x.label} | ${x.outcome} | ${x.visits.map((v) => `${f(v.reference)} / ${f(v.model)}`).join(' | ')} | ${x.visits.filter((v) => v.within).length}/${x.visits.length} |`);
   out.push('');
 }
+if (e.longCourseEffects?.length) {
+  out.push('### Effects over 24 months, kept throughout', '');
+  out.push('The first 1,000 of the same twins, same adherence (with its waning), the exposure kept for 24 months, visits every 6 months; effect (arm minus no intervention, change from day 0), reference / model. Within tolerance as above; counted apart from the score checkpoints are chosen by.', '');
+  const days = e.longCourseEffects[0].visits.map((v) => v.day);
+  out.push(`| arm | outcome | ${days.map((d) => `day ${d}`).join(' | ')} | within |`, `|---|---|${days.map(() => '---|').join('')}---|`);
+  for (const x of e.longCourseEffects) out.push(`| ${x.label} | ${x.outcome} | ${x.visits.map((v) => `${f(v.reference)} / ${f(v.model)}`).join(' | ')} | ${x.visits.filter((v) => v.within).length}/${x.visits.length} |`);
+  out.push('');
+}
 if (e.strataEffects?.length) {
   out.push('### Drug effects in the populations trials recruit', '');
   out.push('1,000 synthetic twins aged 30-75 per indication stratum of the trial-like training cohort (same eligibility ranges), the drug vs no intervention, 6-month change, same adherence and tolerance as above.', '');
