@@ -13,7 +13,8 @@
 //   (c) it has no more wrong signs than the baseline.
 // Reported beside them (session 14 on): (d) the 24-month course visits within tolerance (section
 // 3e of scripts/evaluate-model.mjs), summed, not fewer than the baseline's, where every draw of
-// both has that section; the verdict "a-d" adds it to (a)-(c). Which verdict decides is the rule
+// both has that section; the verdict "a-d" adds it to (a)-(c). Also reported: the add-on effects
+// on a diet within tolerance (section 3f), for the record. Which verdict decides is the rule
 // written down before the round was scored (docs/model-card.md).
 // A candidate not scored on every draw the baseline was is reported and not judged.
 import { readFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ if (!base) {
 const seeds = [...base.keys()];
 
 function total(draws) {
-  let count = 0, median = 0, wrong = 0, long = 0, longVisits = 0, hasLong = true;
+  let count = 0, median = 0, wrong = 0, long = 0, longVisits = 0, hasLong = true, combo = 0, combos = 0;
   for (const s of seeds) {
     const f = draws.get(s);
     count += f.score;
@@ -69,14 +70,16 @@ function total(draws) {
     if (!f.longVisits) hasLong = false;
     long += f.longWithin ?? 0;
     longVisits += f.longVisits ?? 0;
+    combo += f.comboWithin ?? 0;
+    combos += f.combos ?? 0;
   }
-  return { count, median, wrong, long: hasLong ? long : null, longVisits };
+  return { count, median, wrong, long: hasLong ? long : null, longVisits, combo: combos > 0 ? `${combo}/${combos}` : 'n/a' };
 }
 
 const b = total(base);
 const longText = (t) => (t.long === null ? 'n/a' : `${t.long}/${t.longVisits}`);
-console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}, 24-month ${longText(b)}`);
-console.log('checkpoint\tcount\tmedian\twrong\t24-month\t(a) count\t(b) median\t(c) signs\t(d) 24-month\tverdict a-c\tverdict a-d');
+console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}, 24-month ${longText(b)}, add-on ${b.combo}`);
+console.log('checkpoint\tcount\tmedian\twrong\t24-month\tadd-on\t(a) count\t(b) median\t(c) signs\t(d) 24-month\tverdict a-c\tverdict a-d');
 for (const [dir, draws] of byDir) {
   if (dir === baseline) continue;
   const missing = seeds.filter((s) => !draws.has(s));
@@ -90,5 +93,5 @@ for (const [dir, draws] of byDir) {
   const yes = (x) => (x === null ? 'n/a' : x ? 'pass' : 'fail');
   const abc = a && m && c ? 'REPLACES' : 'keeps baseline';
   const abcd = d === null ? 'n/a' : a && m && c && d ? 'REPLACES' : 'keeps baseline';
-  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${abc}\t${abcd}`);
+  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${t.combo}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${abc}\t${abcd}`);
 }

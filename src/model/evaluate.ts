@@ -124,6 +124,8 @@ export interface EffectEvaluation {
   readonly courseEffects?: readonly { readonly label: string; readonly visits: readonly EffectComparison[] }[];
   /** 24-month courses kept throughout (section 3e), one comparison every 6 months. */
   readonly longCourseEffects?: readonly { readonly label: string; readonly visits: readonly EffectComparison[] }[];
+  /** Add-on effects on top of a diet, against the diet alone (section 3f); one comparison each. */
+  readonly comboEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
   /** Drug effects in the indication strata trials recruit from (section 3d); each row is one comparison. */
   readonly strataEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
 }
@@ -145,6 +147,9 @@ export interface EffectFidelity {
    */
   readonly longWithin: number;
   readonly longVisits: number;
+  /** Add-on effects on a diet within tolerance (section 3f; 0 of 0 without it), apart from `score` likewise. */
+  readonly comboWithin: number;
+  readonly combos: number;
   /** kindsWithin + courseWithin + strataWithin: the score checkpoints are chosen by (higher is better). */
   readonly score: number;
   /**
@@ -187,8 +192,10 @@ export function effectFidelity(e: EffectEvaluation): EffectFidelity {
   for (const p of strata) strataWithin += tally(p.error !== undefined ? undefined : p);
   const longVisits = (e.longCourseEffects ?? []).flatMap((c) => c.visits);
   const longWithin = longVisits.filter((v) => v.within).length;
+  const combos = e.comboEffects ?? [];
+  const comboWithin = combos.filter((c) => c.error === undefined && c.within).length;
   const medianAbsLogRatio = logs.length === 0 ? NaN : median(logs);
-  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, longWithin, longVisits: longVisits.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
+  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, longWithin, longVisits: longVisits.length, comboWithin, combos: combos.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
 }
 
 /** Order by effect fidelity: higher score first, then lower median |log ratio| (NaN last). */
