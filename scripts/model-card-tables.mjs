@@ -68,6 +68,13 @@ if (e.longCourseEffects?.length) {
   for (const x of e.longCourseEffects) out.push(`| ${x.label} | ${x.outcome} | ${x.visits.map((v) => `${f(v.reference)} / ${f(v.model)}`).join(' | ')} | ${x.visits.filter((v) => v.within).length}/${x.visits.length} |`);
   out.push('');
 }
+if (e.comboEffects?.length) {
+  out.push('### Add-on effects on a diet', '');
+  out.push('The first 1,000 of the same twins, all on a -500 kcal/day diet (same adherence); a second intervention added against the diet alone, 6-month change, same tolerance as above; counted apart from the score checkpoints are chosen by.', '');
+  out.push('| added to the diet | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|');
+  for (const x of e.comboEffects) out.push(x.error ? `| ${x.label} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.label} | ${x.outcome} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
+  out.push('');
+}
 if (e.strataEffects?.length) {
   out.push('### Drug effects in the populations trials recruit', '');
   out.push('1,000 synthetic twins aged 30-75 per indication stratum of the trial-like training cohort (same eligibility ranges), the drug vs no intervention, 6-month change, same adherence and tolerance as above.', '');
