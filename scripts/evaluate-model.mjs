@@ -172,14 +172,36 @@ if (want('drugs')) {
   }
 }
 
+// Effects over a course (sections 3c and 3e): each arm against no intervention, change from day 0
+// at every visit of `days` (the schedule's last day is its duration), model vs reference.
+// Every course starts at day 0, adherence 0.85 waning 0.2 (as section 3), its stop in its item.
+const courseBase = { startDay: 0, adherence: 0.85, adherenceWaning: 0.2 };
+async function courseEffects(tag, twins, days, arms) {
+  const sched = { durationDays: days[days.length - 1], dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : OUTCOMES.filter((v) => allVars.includes(v)) })) };
+  const rc = await ref.simulate(twins, control, sched, ctx);
+  const mc = await sim.simulate(twins, control, sched, ctx);
+  const out = [];
+  for (const [label, iv, outcome] of arms) {
+    const arm = { id: 'treat', label, role: 'experimental', interventions: [{ ...courseBase, ...iv }] };
+    const rt = await ref.simulate(twins, arm, sched, ctx);
+    const mt = await sim.simulate(twins, arm, sched, ctx);
+    const visits = [];
+    for (let k = 1; k < days.length; k++) {
+      const c = compareEffect(paired(change(rt, outcome, k), change(rc, outcome, k)), paired(change(mt, outcome, k), change(mc, outcome, k)));
+      visits.push({ day: days[k], reference: c.reference, model: c.model, within: c.within });
+    }
+    out.push({ label, outcome, visits });
+    log(`${tag} ${label}: ${outcome} reference ${visits.map((x) => x.reference.toFixed(2)).join(' ')} model ${visits.map((x) => x.model.toFixed(2)).join(' ')} (days ${days.slice(1).join(', ')}) within ${visits.filter((x) => x.within).length}/${visits.length}`);
+  }
+  return out;
+}
+
 // ---- 3c. 12-month courses: what happens after a stop, and effects kept beyond 6 months ----
 // Section 3 ends every exposure at the 6-month visit; trials also stop an intervention and follow
 // up (regain after a diet), or keep it for a year (incretin weight loss still growing). Effect
 // (arm minus control, change from day 0) at every visit, model vs reference, same tolerance as 3.
 if (want('course')) {
   const cdays = [0, 91, 182, 273, 365];
-  const csched = { durationDays: 365, dropout: 0, visits: cdays.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : OUTCOMES.filter((v) => allVars.includes(v)) })) };
-  const cbase = { startDay: 0, adherence: 0.85, adherenceWaning: 0.2 };
   const COURSES = [
     ['diet: -600 kcal/day, stopped at 6 months', { kind: 'diet', energyChangeKcal: -600, stopDay: 182 }, 'body_weight'],
     ['weight_loss: 7%, intensive, stopped at 6 months', { kind: 'weight_loss', targetPct: 7, support: 'intensive', stopDay: 182 }, 'body_weight'],
@@ -187,21 +209,7 @@ if (want('course')) {
     ['drug: semaglutide 1 mg weekly, 12 months', { kind: 'drug', drug: 'semaglutide', dose: 1, frequency: 'weekly', stopDay: 365 }, 'body_weight'],
     ['drug: amlodipine 5 mg, 12 months', { kind: 'drug', drug: 'amlodipine', dose: 5, frequency: 'daily', stopDay: 365 }, 'sbp'],
   ];
-  const rc = await ref.simulate(batch, control, csched, ctx);
-  const mc = await sim.simulate(batch, control, csched, ctx);
-  result.courseEffects = [];
-  for (const [label, iv, outcome] of COURSES) {
-    const arm = { id: 'treat', label, role: 'experimental', interventions: [{ ...cbase, ...iv }] };
-    const rt = await ref.simulate(batch, arm, csched, ctx);
-    const mt = await sim.simulate(batch, arm, csched, ctx);
-    const visits = [];
-    for (let k = 1; k < cdays.length; k++) {
-      const c = compareEffect(paired(change(rt, outcome, k), change(rc, outcome, k)), paired(change(mt, outcome, k), change(mc, outcome, k)));
-      visits.push({ day: cdays[k], reference: c.reference, model: c.model, within: c.within });
-    }
-    result.courseEffects.push({ label, outcome, visits });
-    log(`course ${label}: ${outcome} reference ${visits.map((x) => x.reference.toFixed(2)).join(' ')} model ${visits.map((x) => x.model.toFixed(2)).join(' ')} (days ${cdays.slice(1).join(', ')}) within ${visits.filter((x) => x.within).length}/${visits.length}`);
-  }
+  result.courseEffects = await courseEffects('course', batch, cdays, COURSES);
 }
 
 // ---- 3e. 24-month courses, kept throughout: does an effect hold, or drift, in the second year ----
@@ -221,8 +229,6 @@ if (want('long')) {
     while (ldays[ldays.length - 1] + lstep < 730 - 1) ldays.push(Math.round(ldays.length * lstep));
     ldays.push(730);
   }
-  const lsched = { durationDays: 730, dropout: 0, visits: ldays.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : OUTCOMES.filter((v) => allVars.includes(v)) })) };
-  const lbase = { startDay: 0, adherence: 0.85, adherenceWaning: 0.2 };
   const LONG = [
     ['diet: -600 kcal/day, 24 months', { kind: 'diet', energyChangeKcal: -600, stopDay: 730 }, 'body_weight'],
     ['weight_loss: 7%, intensive, 24 months', { kind: 'weight_loss', targetPct: 7, support: 'intensive', stopDay: 730 }, 'body_weight'],
@@ -231,21 +237,7 @@ if (want('long')) {
   ];
   const n = Math.min(nTwins, 1000);
   const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
-  const rc = await ref.simulate(sub, control, lsched, ctx);
-  const mc = await sim.simulate(sub, control, lsched, ctx);
-  result.longCourseEffects = [];
-  for (const [label, iv, outcome] of LONG) {
-    const arm = { id: 'treat', label, role: 'experimental', interventions: [{ ...lbase, ...iv }] };
-    const rt = await ref.simulate(sub, arm, lsched, ctx);
-    const mt = await sim.simulate(sub, arm, lsched, ctx);
-    const visits = [];
-    for (let k = 1; k < ldays.length; k++) {
-      const c = compareEffect(paired(change(rt, outcome, k), change(rc, outcome, k)), paired(change(mt, outcome, k), change(mc, outcome, k)));
-      visits.push({ day: ldays[k], reference: c.reference, model: c.model, within: c.within });
-    }
-    result.longCourseEffects.push({ label, outcome, visits });
-    log(`long ${label}: ${outcome} reference ${visits.map((x) => x.reference.toFixed(2)).join(' ')} model ${visits.map((x) => x.model.toFixed(2)).join(' ')} (days ${ldays.slice(1).join(', ')}) within ${visits.filter((x) => x.within).length}/${visits.length}`);
-  }
+  result.longCourseEffects = await courseEffects('long', sub, ldays, LONG);
 }
 
 // ---- 3f. add-on effects: a second intervention on top of a diet, against the diet alone ----
