@@ -4,9 +4,9 @@
 //   node scripts/evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE.json] [--twins N]
 //     [--only forecast,rollout,effects,drugs,course,long,combo,strata,individual] [--seed N]
 //     [--long-step-days N]
-// --seed N redraws the synthetic twins of sections 3-3c (effects, drugs, course) and their noise
-// streams from N (default: the fixed draw every model-card table uses), so that checkpoints can be
-// chosen on one draw and confirmed on another (scripts/select-snapshot.mjs).
+// --seed N redraws the synthetic twins of sections 3-3f (effects, drugs, course, long, combo,
+// strata) and their noise streams from N (default: the fixed draw every model-card table uses), so
+// that checkpoints can be chosen on one draw and confirmed on another (scripts/select-snapshot.mjs).
 // HELDOUT_COHORT: a cohort file from `vtrial cohort` with a seed never used for training.
 // Writes JSON with: one-step forecast error vs the noise floor and calibration per variable;
 // multi-step (rollout) interval coverage; intervention effects model vs reference for each
