@@ -52,22 +52,21 @@ if (e.drugEffects?.length) {
   if (rs.length) out.push('', `Median model/reference ratio ${f(rs[Math.floor(rs.length / 2)])} (range ${f(rs[0])} to ${f(rs[rs.length - 1])}, ${rs.length} drugs with a reference effect above 0.05).`);
   out.push('');
 }
-if (e.courseEffects?.length) {
-  out.push('### Effects over a 12-month course: after a stop, and kept for a year', '');
-  out.push('The same twins and adherence as above, visits every 3 months; effect (arm minus no intervention, change from day 0) at each visit, reference / model. Within tolerance as above.', '');
-  const days = e.courseEffects[0].visits.map((v) => v.day);
+// A course table (12-month and 24-month sections): one row per arm, reference / model at each visit.
+function courseTable(title, intro, courses) {
+  if (!courses?.length) return;
+  out.push(title, '', intro, '');
+  const days = courses[0].visits.map((v) => v.day);
   out.push(`| arm | outcome | ${days.map((d) => `day ${d}`).join(' | ')} | within |`, `|---|---|${days.map(() => '---|').join('')}---|`);
-  for (const x of e.courseEffects) out.push(`| ${x.label} | ${x.outcome} | ${x.visits.map((v) => `${f(v.reference)} / ${f(v.model)}`).join(' | ')} | ${x.visits.filter((v) => v.within).length}/${x.visits.length} |`);
+  for (const x of courses) out.push(`| ${x.label} | ${x.outcome} | ${x.visits.map((v) => `${f(v.reference)} / ${f(v.model)}`).join(' | ')} | ${x.visits.filter((v) => v.within).length}/${x.visits.length} |`);
   out.push('');
 }
-if (e.longCourseEffects?.length) {
-  out.push('### Effects over 24 months, kept throughout', '');
-  out.push('The first 1,000 of the same twins, same adherence (with its waning), the exposure kept for 24 months, visits every 6 months; effect (arm minus no intervention, change from day 0), reference / model. Within tolerance as above; counted apart from the score checkpoints are chosen by.', '');
-  const days = e.longCourseEffects[0].visits.map((v) => v.day);
-  out.push(`| arm | outcome | ${days.map((d) => `day ${d}`).join(' | ')} | within |`, `|---|---|${days.map(() => '---|').join('')}---|`);
-  for (const x of e.longCourseEffects) out.push(`| ${x.label} | ${x.outcome} | ${x.visits.map((v) => `${f(v.reference)} / ${f(v.model)}`).join(' | ')} | ${x.visits.filter((v) => v.within).length}/${x.visits.length} |`);
-  out.push('');
-}
+courseTable('### Effects over a 12-month course: after a stop, and kept for a year',
+  'The same twins and adherence as above, visits every 3 months; effect (arm minus no intervention, change from day 0) at each visit, reference / model. Within tolerance as above.',
+  e.courseEffects);
+courseTable('### Effects over 24 months, kept throughout',
+  'The first 1,000 of the same twins, same adherence (with its waning), the exposure kept for 24 months, visits every 6 months; effect (arm minus no intervention, change from day 0), reference / model. Within tolerance as above; counted apart from the score checkpoints are chosen by.',
+  e.longCourseEffects);
 if (e.comboEffects?.length) {
   out.push('### Add-on effects on a diet', '');
   out.push('The first 1,000 of the same twins, all on a -500 kcal/day diet (same adherence); a second intervention added against the diet alone, 6-month change, same tolerance as above; counted apart from the score checkpoints are chosen by.', '');
