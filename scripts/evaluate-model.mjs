@@ -130,6 +130,8 @@ function compareEffect(dr, dm) {
   const tol = seR > 0 ? Math.max(0.1 * Math.abs(r), 1.96 * seR) : 1.96 * seM;
   return { reference: r, referenceMc95: [r - 1.96 * seR, r + 1.96 * seR], model: m, modelSe: seM, within: Math.abs(m - r) <= tol, sameSign: Math.sign(m) === Math.sign(r) || Math.abs(r) < 1.96 * seR };
 }
+// The first n twins of a drawn batch (the sections that run on 1,000 of the 2,000).
+const firstTwins = (b, n) => ({ ids: b.ids.slice(0, n), columns: Object.fromEntries(Object.entries(b.columns).map(([k, v]) => [k, v.slice(0, n)])) });
 const refCtl = await ref.simulate(batch, control, schedule, ctx);
 const modCtl = await sim.simulate(batch, control, schedule, ctx);
 result.interventionEffects = [];
@@ -152,8 +154,7 @@ for (const [label, iv, primary] of want('effects') ? KIND_ARMS : []) {
 if (want('drugs')) {
   const { DRUGS } = await import('../dist/population/interventions.js');
   const OUT = { statin: 'ldl_c', ezetimibe: 'ldl_c', pcsk9_antibody: 'ldl_c', sirna_pcsk9: 'ldl_c', bempedoic_acid: 'ldl_c', omega3: 'triglycerides', biguanide: 'hba1c', glp1: 'body_weight', glp1_gip: 'body_weight', sglt2: 'hba1c' };
-  const n = Math.min(nTwins, 1000);
-  const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
+  const sub = firstTwins(batch, Math.min(nTwins, 1000));
   const sched = { ...schedule, visits: schedule.visits.map((v, i) => ({ ...v, variables: i === 0 ? v.variables : [...new Set([...v.variables, 'triglycerides'])].filter((x) => allVars.includes(x)) })) };
   const rc = await ref.simulate(sub, control, sched, ctx);
   const mc = await sim.simulate(sub, control, sched, ctx);
@@ -235,8 +236,7 @@ if (want('long')) {
     ['drug: semaglutide 1 mg weekly, 24 months', { kind: 'drug', drug: 'semaglutide', dose: 1, frequency: 'weekly', stopDay: 730 }, 'body_weight'],
     ['drug: atorvastatin 20 mg, 24 months', { kind: 'drug', drug: 'atorvastatin', dose: 20, frequency: 'daily', stopDay: 730 }, 'ldl_c'],
   ];
-  const n = Math.min(nTwins, 1000);
-  const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
+  const sub = firstTwins(batch, Math.min(nTwins, 1000));
   result.longCourseEffects = await courseEffects('long', sub, ldays, LONG);
 }
 
@@ -255,8 +255,7 @@ if (want('combo')) {
     ['tirzepatide 15 mg weekly on a -500 kcal/day diet (SBP)', { kind: 'drug', drug: 'tirzepatide', dose: 15, frequency: 'weekly' }, 'sbp'],
     ['aerobic 150 min/week on a -500 kcal/day diet', { kind: 'exercise', type: 'aerobic', minutesPerWeek: 150, intensity: 'moderate' }, 'body_weight'],
   ];
-  const n = Math.min(nTwins, 1000);
-  const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
+  const sub = firstTwins(batch, Math.min(nTwins, 1000));
   const dietArm = { id: 'diet', label: 'diet alone', role: 'active_control', interventions: [diet] };
   const rc = await ref.simulate(sub, dietArm, schedule, ctx);
   const mc = await sim.simulate(sub, dietArm, schedule, ctx);
@@ -327,7 +326,7 @@ if (want('strata')) {
 if (want('individual')) {
   const arm = { id: 'pn', label: 'personalised nutrition', role: 'experimental', interventions: [{ ...base, kind: 'diet', pattern: 'personalised_ppgr' }] };
   const n = Math.min(nTwins, 1000);
-  const sub = { ids: batch.ids.slice(0, n), columns: Object.fromEntries(Object.entries(batch.columns).map(([k, v]) => [k, v.slice(0, n)])) };
+  const sub = firstTwins(batch, n);
   const refT = await ref.simulate(sub, arm, schedule, { seed: 1234 });
   const nv = days.length;
   const timeline = (await import('../dist/model/simulator.js')).exposureTimeline(model, armExposureEvents(arm, 182), 'pn');
