@@ -3,7 +3,8 @@
 // (0.25 / 0.5 / 1 / 2 mg, a month each; the label's fourth step is 1.7 mg) against 2.4 mg from
 // day 0, both on a -500 kcal/day diet, against the diet alone, in 1,000 synthetic adults aged
 // 30-70 with BMI 30-45, visits at 0, 20, 44 and 68 weeks; model vs reference world. Written in
-// session 14, when version-6 checkpoints overshot STEP 1 and SURMOUNT-1, both titrated (docs/model-card.md, "Session 14"). Generic design, not a trial file.
+// session 14, when version-6 checkpoints overshot STEP 1 and SURMOUNT-1, both titrated
+// (docs/model-card.md, "Session 14"). Generic design, not a trial file.
 // Usage: node scripts/titration-check.mjs CHECKPOINT_DIR
 import { initBackend } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
