@@ -29,6 +29,16 @@
 // without a statin, type 2 diabetes on metformin, triglycerides 500-2,000 mg/dL, short
 // sleepers) given the add-on interventions trialled there; --placebo-controls works as
 // with --enriched. The strata are labelled indications, not any benchmark trial.
+// --combined (implies --enriched and --trial-like): combination designs, the add-on trials of
+// weight and risk-factor care: in the populations they recruit (obesity, overweight, type 2
+// diabetes, raised BP, raised LDL-C), 85% of participants keep a background diet or weight
+// programme from the baseline visit (an energy target, a weight-loss programme, DASH or sodium
+// reduction, a fat-quality diet), and 70% of those (all of the rest) are given an add-on on top
+// of it (an incretin drug, aerobic exercise, a BP, lipid or glucose drug), from the baseline visit
+// in 70% of add-ons; half of the incretin add-ons escalate the dose every 4 weeks through the
+// marketed doses up to the chosen one (as their labels direct), so the model sees a drug's dose
+// steps as one course. --placebo-controls P replaces an add-on drug by its placebo with
+// probability P. The strata are labelled indications, not any benchmark trial.
 // Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
 // written with different seeds can be concatenated into one cohort.
 import { createWriteStream } from 'node:fs';
@@ -46,9 +56,10 @@ const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.a
 if (!(N >= 1 && N <= 100_000)) { process.stderr.write('N must be 1-100000\n'); process.exit(2); }
 const LIFESTYLE = process.argv.includes('--lifestyle');
 const ADD_ON = process.argv.includes('--add-on');
-if (LIFESTYLE && ADD_ON) { process.stderr.write('--lifestyle and --add-on are separate cohorts: give one\n'); process.exit(2); }
-const TRIAL_LIKE = LIFESTYLE || ADD_ON || process.argv.includes('--trial-like');
-const ENRICHED = LIFESTYLE || ADD_ON || process.argv.includes('--enriched');
+const COMBINED = process.argv.includes('--combined');
+if (LIFESTYLE + ADD_ON + COMBINED > 1) { process.stderr.write('--lifestyle, --add-on and --combined are separate cohorts: give one\n'); process.exit(2); }
+const TRIAL_LIKE = LIFESTYLE || ADD_ON || COMBINED || process.argv.includes('--trial-like');
+const ENRICHED = LIFESTYLE || ADD_ON || COMBINED || process.argv.includes('--enriched');
 const pcAt = process.argv.indexOf('--placebo-controls');
 const PLACEBO_CONTROLS = pcAt < 0 ? 0 : Number(process.argv[pcAt + 1]);
 if (!(PLACEBO_CONTROLS >= 0 && PLACEBO_CONTROLS <= 1)) { process.stderr.write(`--placebo-controls must be a share from 0 to 1 (got '${process.argv[pcAt + 1]}')\n`); process.exit(2); }
@@ -205,7 +216,46 @@ const ADD_ON_STRATA = [
     return aerobic(r);
   }],
 ];
-const STRATA_USED = LIFESTYLE ? LIFESTYLE_STRATA : ADD_ON ? ADD_ON_STRATA : STRATA;
+// --combined strata: [name, share, eligibility rules, [background, add-on]]
+const incretin = (r) => drugOf(r, ['glp1', 'glp1_gip']);
+const fatQuality = (r) => ({ kind: 'diet', sfaPct: u(r, 5, 10), mufaPct: u(r, 12, 20), pufaPct: u(r, 6, 12) });
+const COMBINED_STRATA = [
+  ['obesity', 0.3, [{ variable: 'bmi', min: 30, max: 45 }], [(r) => (r.uniform() < 0.6 ? energyCutAnySize(r) : weightProgrammeAnySupport(r)), (r) => (r.uniform() < 0.65 ? incretin(r) : aerobic(r))]],
+  ['overweight', 0.12, [{ variable: 'bmi', min: 25, max: 35 }], [(r) => (r.uniform() < 0.6 ? energyCutAnySize(r) : weightProgrammeAnySupport(r)), (r) => (r.uniform() < 0.4 ? incretin(r) : aerobic(r))]],
+  ['type2_diabetes', 0.2, [{ variable: 'diabetes', equals: 1 }, { variable: 'hba1c', min: 6.5, max: 10.5 }], [(r) => { const k = r.uniform(); return k < 0.45 ? energyCutAnySize(r) : k < 0.7 ? weightProgrammeAnySupport(r) : { kind: 'diet', carbPct: u(r, 10, 40), fatPct: u(r, 30, 50) }; }, (r) => { const k = r.uniform(); return k < 0.55 ? incretin(r) : k < 0.75 ? drugOf(r, ['sglt2', 'biguanide']) : aerobic(r); }]],
+  ['raised_bp', 0.22, [{ variable: 'sbp', min: 130, max: 180 }], [(r) => { const k = r.uniform(); return k < 0.35 ? { kind: 'diet', pattern: 'dash' } : k < 0.6 ? { kind: 'diet', sodiumChangeMg: -u(r, 800, 2500) } : k < 0.8 ? energyCutAnySize(r) : weightProgrammeAnySupport(r); }, (r) => { const k = r.uniform(); return k < 0.6 ? drugOf(r, ['ccb', 'thiazide', 'arb', 'ace_inhibitor']) : k < 0.8 ? aerobic(r) : incretin(r); }]],
+  ['raised_ldl', 0.16, [{ variable: 'ldl_c', min: 130, max: 250 }], [(r) => (r.uniform() < 0.5 ? fatQuality(r) : r.uniform() < 0.5 ? { kind: 'diet', pattern: pick(r, DIET_PATTERNS) } : energyCutAnySize(r)), (r) => { const k = r.uniform(); return k < 0.6 ? drugOf(r, ['statin', 'ezetimibe']) : k < 0.8 ? { kind: 'supplement', supplement: 'plant_sterols', dose: pick(r, [1.5, 2, 3]) } : aerobic(r); }]],
+];
+const STRATA_USED = LIFESTYLE ? LIFESTYLE_STRATA : ADD_ON ? ADD_ON_STRATA : COMBINED ? COMBINED_STRATA : STRATA;
+// --combined: background plus add-on episodes of one participant of stratum `st`
+function combinedEpisodes(r, st, days) {
+  const [bg, addOn] = st[3];
+  const ivs = [];
+  const hasBg = r.uniform() < 0.85;
+  const adh = () => { const full = r.uniform() < 0.3; return { adherence: full ? 1 : 0.6 + 0.4 * r.uniform(), adherenceWaning: full ? 0 : 0.4 * r.uniform() }; };
+  if (hasBg) ivs.push({ ...bg(r), startDay: 0, stopDay: r.uniform() < 0.75 ? days + 1 : Math.round(182 + r.uniform() * 183), ...adh() });
+  if (!hasBg || r.uniform() < 0.7) {
+    const start = r.uniform() < 0.7 ? 0 : Math.round(r.uniform() * days * 0.4);
+    const stop = r.uniform() < 0.7 ? days + 1 : Math.min(days + 1, start + 91 + Math.round(r.uniform() * 274));
+    let iv = addOn(r);
+    const a = adh();
+    if (PLACEBO_CONTROLS > 0 && (iv.kind === 'drug' || iv.kind === 'supplement') && r.uniform() < PLACEBO_CONTROLS) iv = placeboFor(iv);
+    const d = iv.kind === 'drug' ? DRUGS.find((x) => x.name === iv.drug) : undefined;
+    if (d && (d.class === 'glp1' || d.class === 'glp1_gip') && r.uniform() < 0.5) {
+      // dose escalation every 4 weeks through the marketed doses up to the chosen one
+      const steps = d.doses.filter((x) => x <= iv.dose);
+      let s0 = start;
+      steps.forEach((dose, j) => {
+        const last = j === steps.length - 1;
+        const s1 = last ? stop : Math.min(stop, s0 + 28);
+        // constant adherence over the steps (waning restarts with each item)
+        if (s1 > s0) ivs.push({ ...iv, dose, startDay: s0, stopDay: s1, ...a, adherenceWaning: 0 });
+        s0 = s1;
+      });
+    } else ivs.push({ ...iv, startDay: start, stopDay: stop, ...a });
+  }
+  return ivs;
+}
 // the stratum of each participant index and its true baseline, drawn stratum by stratum
 const strataOf = new Uint8Array(N);
 const enrichedRows = [];
@@ -234,7 +284,8 @@ for (let s = 0; s < N; s++) {
   const r = new Rng(SEED, sid, P_EXP);
   const ivs = [];
   const matched = ENRICHED ? STRATA_USED[strataOf[s]][3] : null;
-  const nEp = ENRICHED && r.uniform() < 0.12 ? 0 : TRIAL_LIKE ? 1 + r.int(2) : 2 + r.int(2);
+  const nEp = COMBINED ? 0 : ENRICHED && r.uniform() < 0.12 ? 0 : TRIAL_LIKE ? 1 + r.int(2) : 2 + r.int(2);
+  if (COMBINED) ivs.push(...combinedEpisodes(r, STRATA_USED[strataOf[s]], days));
   for (let e = 0; e < nEp; e++) {
     const start = TRIAL_LIKE && r.uniform() < (LIFESTYLE ? 0.8 : 0.7) ? 0 : Math.round(r.uniform() * days * (LIFESTYLE ? 0.5 : 0.8));
     const stop = LIFESTYLE

@@ -91,9 +91,15 @@ export interface TokenizerSpec {
    * stopped, the former level times its planned adherence, and the years since the stop); 4: eight
    * (also the level times the planned adherence at the query time); 5: seven, as 3, with the
    * level, in-force flag and years on of an exposure in force at the query multiplied by its
-   * planned adherence (the in-force slot then equals the adherence slot; kept for one layout).
+   * planned adherence (the in-force slot then equals the adherence slot; kept for one layout);
+   * 6: version 3's seven and the step-kinetics shares (KINETIC_TAUS); 7: version 6's layout, with
+   * a dose change inside one episode (a titration step) carried as one continuing exposure: years
+   * on count from the episode's start, and the onset shares are the sum over the episode's
+   * changes in level of that change times its own share (a linear first-order system), so a step
+   * from 1 to 2.4 mg adds the onset of 1.4 mg, not a fresh start of 2.4 mg. Without dose changes
+   * 6 and 7 give the same tokens.
    */
-  readonly version: 1 | 2 | 3 | 4 | 5 | 6;
+  readonly version: 1 | 2 | 3 | 4 | 5 | 6 | 7;
   readonly measured: readonly MeasuredVar[];
   readonly statics: readonly StaticVar[];
   readonly exposures: readonly ExposureCode[];
@@ -222,7 +228,7 @@ export function featureLayout(spec: TokenizerSpec) {
   // Version 5: version 3's seven, the first three times the planned adherence. Version 6:
   // version 3's seven, then the shares of first-order onsets and washouts in the step
   // (KINETIC_TAUS, stepShare).
-  const F = spec.version === 6 ? 7 + 2 * KINETIC_TAUS.length : spec.version === 4 ? 8 : spec.version >= 3 ? 7 : spec.version === 2 ? 5 : 3;
+  const F = spec.version >= 6 ? 7 + 2 * KINETIC_TAUS.length : spec.version === 4 ? 8 : spec.version >= 3 ? 7 : spec.version === 2 ? 5 : 3;
   const classes = o.expo + F * E;
   const dim = classes + F * C;
   return { V, S, E, C, P, F, dim, offsets: { ...o, classes } };
@@ -278,7 +284,7 @@ function staticDefault(id: string): number {
  * Build the vocabulary and normalisation from a training cohort. Unknown codes (not in the
  * catalog, not an exposure, not in `extra`) are rejected with the list of them.
  */
-export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 | 5 | 6 = 3): TokenizerSpec {
+export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 | 5 | 6 | 7 = 3): TokenizerSpec {
   const extraMap = new Map(extra.map((x) => [x.id, x] as const));
   const meas = new Map<string, { sum: number; sum2: number; n: number; t: Transform; def?: VariableDef; x?: ExtraVariable }>();
   const stat = new Map<string, { sum: number; sum2: number; n: number }>();
@@ -438,6 +444,42 @@ export function exposureAt(points: readonly ExposurePoint[] | undefined, day: nu
 }
 
 /**
+ * Version 7: the episode in force at `day` (since the exposure last became active; a stop and a
+ * start on the same day, a dose change written as two items, continue it): years since
+ * its start, and the onset shares of a first-order approach with time constant `tau` (years) in
+ * the step of `dt` years ending at `day`, summed over the episode's changes in level, each
+ * weighted by the change (so a dose step adds only the increment's onset; a reduction enters
+ * with a negative weight). Zero when not in force.
+ */
+export function episodeAt(points: readonly ExposurePoint[] | undefined, day: number): { active: boolean; level: number; yearsOn: number; steps: { day: number; delta: number }[] } {
+  const none = { active: false, level: 0, yearsOn: 0, steps: [] as { day: number; delta: number }[] };
+  if (!points) return none;
+  let level = 0;
+  let active = false;
+  // a stop and a start on the same day (a dose change written as two items) continue the episode
+  let stopped = { day: NaN, level: 0 };
+  let steps: { day: number; delta: number }[] = [];
+  for (const p of points) {
+    if (p.day > day) break;
+    if (p.active && !active) {
+      if (p.day === stopped.day && steps.length) steps.push({ day: p.day, delta: p.level - stopped.level });
+      else steps = [{ day: p.day, delta: p.level }];
+    } else if (p.active && p.level !== level) steps.push({ day: p.day, delta: p.level - level });
+    if (active && !p.active) stopped = { day: p.day, level };
+    level = p.active ? p.level : 0;
+    active = p.active;
+  }
+  return active ? { active, level, yearsOn: (day - steps[0]!.day) / 365.25, steps } : none;
+}
+
+/** Sum over an episode's changes in level (divided by `unit`) of each change's step share. */
+export function episodeShare(steps: readonly { day: number; delta: number }[], day: number, dt: number, tau: number, unit: number): number {
+  let s = 0;
+  for (const st of steps) s += (st.delta / unit) * stepShare((day - st.day) / 365.25, dt, tau);
+  return s;
+}
+
+/**
  * An exposure that is not in force at `day` but was before: the level of its last episode, the day
  * that episode stopped and the years since. Zeros (stopDay NaN) while in force or never started.
  */
@@ -563,7 +605,8 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
   const v4 = L.F === 8;
   // version 5: the in-force features scaled by the planned adherence (1 otherwise)
   const v5 = spec.version === 5;
-  const v6 = spec.version === 6;
+  const v6 = spec.version >= 6;
+  const v7 = spec.version === 7;
   const dt = (nextDay - day) / 365.25;
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;
@@ -573,7 +616,8 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
       for (let f = 0; f < L.F; f++) out[off + o.expo + f * L.E + e] = 0;
       continue;
     }
-    const { level, active, yearsOn } = exposureAt(pts, qDay);
+    const ep = v7 ? episodeAt(pts, qDay) : undefined;
+    const { level, active, yearsOn } = ep ?? exposureAt(pts, qDay);
     const adh = v2 && active ? adherenceAt(exposures.adherence?.get(x.code), qDay) : 0;
     const k = v5 ? adh : 1;
     out[off + o.expo + e] = (level / x.scale) * k;
@@ -591,13 +635,15 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
     if (v4) out[off + o.expo + 7 * L.E + e] = (level / x.scale) * adh;
     if (v6 && f) {
       KINETIC_TAUS.forEach((tau, j) => {
-        out[off + o.expo + (7 + j) * L.E + e] = active ? (level / x.scale) * stepShare(yearsOn, dt, tau) : 0;
+        out[off + o.expo + (7 + j) * L.E + e] = !active ? 0 : ep ? episodeShare(ep.steps, qDay, dt, tau, x.scale) : (level / x.scale) * stepShare(yearsOn, dt, tau);
         out[off + o.expo + (7 + KINETIC_TAUS.length + j) * L.E + e] = f.stopped ? f.taken * stepShare(f.yearsOff, dt, tau) : 0;
       });
     }
   }
   for (let k = 0; k < L.C; k++) {
     let level = 0, active = 0, years = 0, adh = 0, now = 0, former = 0, off3 = Infinity, taken = 0;
+    // version 7: the members' episode onset shares, per time constant
+    const shares = v7 ? KINETIC_TAUS.map(() => 0) : undefined;
     for (const m of spec.classes![k]!.members) {
       const pts = exposures.byCode.get(m.code);
       if (!pts) continue;
@@ -609,8 +655,10 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
           off3 = Math.min(off3, f.yearsOff);
         }
       }
-      const x = exposureAt(pts, qDay);
+      const ep = v7 ? episodeAt(pts, qDay) : undefined;
+      const x = ep ?? exposureAt(pts, qDay);
       if (!x.active) continue;
+      if (ep && shares) KINETIC_TAUS.forEach((tau, j) => (shares[j]! += episodeShare(ep.steps, qDay, dt, tau, m.typicalDose)));
       level += x.level / m.typicalDose;
       active = 1;
       years = Math.max(years, x.yearsOn);
@@ -634,7 +682,7 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
     if (v4) out[off + o.classes + 7 * L.C + k] = taken;
     if (v6) {
       KINETIC_TAUS.forEach((tau, j) => {
-        out[off + o.classes + (7 + j) * L.C + k] = active ? level * stepShare(years, dt, tau) : 0;
+        out[off + o.classes + (7 + j) * L.C + k] = !active ? 0 : shares ? shares[j]! : level * stepShare(years, dt, tau);
         out[off + o.classes + (7 + KINETIC_TAUS.length + j) * L.C + k] = former > 0 ? former * stepShare(off3, dt, tau) : 0;
       });
     }

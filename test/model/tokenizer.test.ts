@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
-import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, paddedWindows, normalise, denormalise, stepShare, KINETIC_TAUS } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, paddedWindows, normalise, denormalise, stepShare, KINETIC_TAUS, episodeAt, exposureAt } from '../../src/model/tokenizer.js';
 import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
@@ -260,6 +260,61 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
       expect(b6[co + (7 + nT + j) * C + k]).toBeCloseTo(b6[co + 5 * C + k]! * share, 5);
     });
     expect(b6[o + 5 * E + e]).toBeGreaterThan(0);
+  });
+  it('version 7: a dose step inside an episode is one continuing exposure (years on from the first dose; onset shares summed over the changes in level)', () => {
+    // atorvastatin 10 mg from day 0, stepped up to 40 mg at day 20 (written as a stop and a start on one day)
+    const c = cohort([[0, 'DRUG//atorvastatin', 10], [20, 'DRUG_STOP//atorvastatin', 0], [20, 'DRUG//atorvastatin', 40]]);
+    const spec6 = fitTokenizer(c, [], 6);
+    const spec7 = { ...spec6, version: 7 as const };
+    expect(featureLayout(spec7)).toEqual(featureLayout(spec6));
+    const h = subjectHistory(spec7, c.subjects[0]!);
+    const pts = h.exposures.byCode.get('DRUG//atorvastatin')!;
+    expect(episodeAt(pts, 25)).toEqual({ active: true, level: 40, yearsOn: 25 / 365.25, steps: [{ day: 0, delta: 10 }, { day: 20, delta: 30 }] });
+    expect(exposureAt(pts, 25).yearsOn).toBeCloseTo(5 / 365.25, 12); // version 6 restarts the clock
+    const L = featureLayout(spec7);
+    const o = L.offsets.expo, E = L.E, co = L.offsets.classes, C = L.C, nT = KINETIC_TAUS.length;
+    const e = spec7.exposures.findIndex((x) => x.code === 'DRUG//atorvastatin');
+    const k = spec7.classes!.findIndex((x) => x.name === 'statin');
+    const scale = spec7.exposures[e]!.scale;
+    const typical = spec7.classes![k]!.members.find((m) => m.code === 'DRUG//atorvastatin')!.typicalDose;
+    const y = (d: number) => d / 365.25;
+    for (const [i, from, to] of [[0, 0, 30], [1, 30, 90]] as const) {
+      const t7 = queryToken(spec7, h, i), t6 = queryToken(spec6, h, i);
+      expect(t7[o + e]).toBeCloseTo(40 / scale, 6); // the level in force is the new dose
+      expect(t7[o + 2 * E + e]).toBeCloseTo(y(to) / 2, 6); // years on (cap 2) from day 0
+      expect(t6[o + 2 * E + e]).toBeCloseTo(y(to - 20) / 2, 6);
+      KINETIC_TAUS.forEach((tau, j) => {
+        const dt = y(to - from);
+        const want = (10 * stepShare(y(to), dt, tau) + 30 * stepShare(y(to - 20), dt, tau));
+        expect(t7[o + (7 + j) * E + e]).toBeCloseTo(want / scale, 5);
+        expect(t6[o + (7 + j) * E + e]).toBeCloseTo((40 * stepShare(y(to - 20), dt, tau)) / scale, 5); // a fresh start of 40 mg
+        expect(t7[co + (7 + j) * C + k]).toBeCloseTo(want / typical, 5);
+        expect(t7[o + (7 + nT + j) * E + e]).toBe(0); // nothing washes out
+      });
+      // everything else is version 6's
+      for (let f = 0; f < 7; f++) if (f !== 2) expect(t7[o + f * E + e]).toBe(t6[o + f * E + e]);
+      expect(Array.from(t7.subarray(0, o))).toEqual(Array.from(t6.subarray(0, o)));
+    }
+    // a step down enters with a negative weight: 40 -> 10 mg at day 20
+    const d = cohort([[0, 'DRUG//atorvastatin', 40], [20, 'DRUG//atorvastatin', 10]]);
+    const hd = subjectHistory(spec7, d.subjects[0]!);
+    expect(episodeAt(hd.exposures.byCode.get('DRUG//atorvastatin'), 25).steps).toEqual([{ day: 0, delta: 40 }, { day: 20, delta: -30 }]);
+  });
+  it('version 7 gives version 6 tokens where no dose changes inside an episode: one course, and a stop with a later restart', () => {
+    for (const ev of [
+      [[0, 'DRUG//atorvastatin', 20], [60, 'DRUG_STOP//atorvastatin', 0]],
+      [[0, 'DRUG//atorvastatin', 20], [10, 'DRUG_STOP//atorvastatin', 0], [20, 'DRUG//atorvastatin', 40]],
+    ] as [number, string, number][][]) {
+      const c = cohort(ev);
+      const spec6 = fitTokenizer(c, [], 6);
+      const spec7 = fitTokenizer(c, [], 7);
+      expect(spec7.version).toBe(7);
+      for (const s of c.subjects) {
+        const h = subjectHistory(spec6, s);
+        for (const i of [0, 1]) expect(Array.from(queryToken(spec7, h, i))).toEqual(Array.from(queryToken(spec6, h, i)));
+      }
+    }
+    expect(episodeAt(undefined, 5)).toEqual({ active: false, level: 0, yearsOn: 0, steps: [] });
   });
   it('the query exposures are those just before the next visit: a stop on its day still counts, a start on it does not', () => {
     // atorvastatin stops at day 30 (a visit day); rosuvastatin starts at day 90 (a visit day)

@@ -196,7 +196,7 @@ describe('rollout spread multipliers', () => {
 });
 
 describe('planned adherence reaches the model', () => {
-  it.each([3, 4, 5, 6])('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence (tokeniser version %i)', async (tokenizerVersion) => {
+  it.each([3, 4, 5, 6, 7])('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence (tokeniser version %i)', async (tokenizerVersion) => {
     const dir = mkdtempSync(join(tmpdir(), 'vtrial-adh-'));
     const r = await trainModel({ cohort: tinyCohort(800, 13, true), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 6, tokenizerVersion } });
     r.params.forEach((v) => v.dispose());
@@ -206,6 +206,13 @@ describe('planned adherence reaches the model', () => {
       // a checkpoint keeps its tokeniser: asking --init for another version is an error
       await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-adh-init-')), init: dir, settings: { ...TINY_SETTINGS, tokenizerVersion: 3 } }))
         .rejects.toThrow(/tokenizerVersion 3 was asked for, but the checkpoint given to --init has version 4 tokens/);
+    }
+    if (tokenizerVersion === 6) {
+      // version 7 keeps version 6's layout: a version-6 checkpoint fine-tunes into version-7 tokens
+      const up = await trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-adh-up-')), init: dir, settings: { ...TINY_SETTINGS, epochs: 1, tokenizerVersion: 7 } });
+      up.params.forEach((v) => v.dispose());
+      expect([up.manifest.tokenizer.version, up.manifest.train.tokenizerVersion]).toEqual([7, 7]);
+      expect(up.manifest.tokenizer.measured).toEqual(r.manifest.tokenizer.measured);
     }
     const at = (a: number) => [{ day: 0, code: 'DRUG//atorvastatin', value: 20 }, { day: 0, code: 'ADHERENCE//DRUG//atorvastatin', value: a }];
     const sim = await createModelSimulator(dir, { exposureFn: (arm) => (arm.id === 'full' ? at(1) : arm.id === 'low' ? at(0.3) : []) });
