@@ -13,9 +13,11 @@
 //   (c) it has no more wrong signs than the baseline.
 // Reported beside them (session 14 on): (d) the 24-month course visits within tolerance (section
 // 3e of scripts/evaluate-model.mjs), summed, not fewer than the baseline's, where every draw of
-// both has that section; the verdict "a-d" adds it to (a)-(c). Also reported: the add-on effects
-// on a diet within tolerance (section 3f), for the record. Which verdict decides is the rule
-// written down before the round was scored (docs/model-card.md).
+// both has that section; the verdict "a-d" adds it to (a)-(c). (e) (session 15 on): the add-on
+// effects on a diet within tolerance (section 3f), summed, not fewer than the baseline's; the
+// verdict "a-e" adds (d) and (e). Which verdict decides is the rule written down before the
+// round was scored (docs/model-card.md); the titration check (scripts/titration-check.mjs) is
+// run apart.
 // A candidate not scored on every draw the baseline was is reported and not judged.
 import { readFileSync } from 'node:fs';
 
@@ -73,13 +75,13 @@ function total(draws) {
     combo += f.comboWithin ?? 0;
     combos += f.combos ?? 0;
   }
-  return { count, median, wrong, long: hasLong ? long : null, longVisits, combo: combos > 0 ? `${combo}/${combos}` : 'n/a' };
+  return { count, median, wrong, long: hasLong ? long : null, longVisits, comboN: combos > 0 ? combo : null, combo: combos > 0 ? `${combo}/${combos}` : 'n/a' };
 }
 
 const b = total(base);
 const longText = (t) => (t.long === null ? 'n/a' : `${t.long}/${t.longVisits}`);
 console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}, 24-month ${longText(b)}, add-on ${b.combo}`);
-console.log('checkpoint\tcount\tmedian\twrong\t24-month\tadd-on\t(a) count\t(b) median\t(c) signs\t(d) 24-month\tverdict a-c\tverdict a-d');
+console.log('checkpoint\tcount\tmedian\twrong\t24-month\tadd-on\t(a) count\t(b) median\t(c) signs\t(d) 24-month\t(e) add-on\tverdict a-c\tverdict a-d\tverdict a-e');
 for (const [dir, draws] of byDir) {
   if (dir === baseline) continue;
   const missing = seeds.filter((s) => !draws.has(s));
@@ -93,5 +95,7 @@ for (const [dir, draws] of byDir) {
   const yes = (x) => (x === null ? 'n/a' : x ? 'pass' : 'fail');
   const abc = a && m && c ? 'REPLACES' : 'keeps baseline';
   const abcd = d === null ? 'n/a' : a && m && c && d ? 'REPLACES' : 'keeps baseline';
-  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${t.combo}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${abc}\t${abcd}`);
+  const e = t.comboN === null || b.comboN === null ? null : t.comboN >= b.comboN;
+  const abcde = d === null || e === null ? 'n/a' : a && m && c && d && e ? 'REPLACES' : 'keeps baseline';
+  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${t.combo}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${yes(e)}\t${abc}\t${abcd}\t${abcde}`);
 }

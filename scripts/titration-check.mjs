@@ -4,7 +4,9 @@
 // day 0, both on a -500 kcal/day diet, against the diet alone, in 1,000 synthetic adults aged
 // 30-70 with BMI 30-45, visits at 0, 20, 44 and 68 weeks; model vs reference world. Written in
 // session 14, when version-6 checkpoints overshot STEP 1 and SURMOUNT-1, both titrated
-// (docs/model-card.md, "Session 14"). Generic design, not a trial file.
+// (docs/model-card.md, "Session 14"); tokeniser version 7 (session 15) carries the steps as one
+// continuing exposure. The last line gives the titrated / fixed weight effect at 68 weeks, model
+// and world (the session-15 rule asks 0.85-1.15 of a candidate). Generic design, not a trial file.
 // Usage: node scripts/titration-check.mjs CHECKPOINT_DIR
 import { initBackend } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
@@ -37,3 +39,5 @@ for (const [k, iv] of Object.entries(arms)) {
 }
 const ch = (t, v, k) => { const n = t.n, nv = t.visitDays.length; let s = 0; for (let i = 0; i < n; i++) s += t.values[v][i * nv + k] - t.values[v][i * nv]; return s / n; };
 for (const v of ['body_weight', 'sbp']) for (const a of ['fixed', 'titrated']) console.log(dir, v, a, 'world', [1, 2, 3].map((k) => (ch(out[a].r, v, k) - ch(out.control.r, v, k)).toFixed(2)).join(' '), 'model', [1, 2, 3].map((k) => (ch(out[a].m, v, k) - ch(out.control.m, v, k)).toFixed(2)).join(' '));
+const w68 = (a, k) => ch(out[a][k], 'body_weight', 3) - ch(out.control[k], 'body_weight', 3);
+console.log(dir, 'titrated/fixed weight effect at 68 weeks: world', (w68('titrated', 'r') / w68('fixed', 'r')).toFixed(3), 'model', (w68('titrated', 'm') / w68('fixed', 'm')).toFixed(3));
