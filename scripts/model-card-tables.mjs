@@ -74,6 +74,13 @@ if (e.comboEffects?.length) {
   for (const x of e.comboEffects) out.push(x.error ? `| ${x.label} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.label} | ${x.outcome} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
   out.push('');
 }
+if (e.treatedEffects?.length) {
+  out.push('### Effects in treated or severe populations', '');
+  out.push('1,000 synthetic twins aged 30-75 per population (the strata of the add-on training cohort and raised LDL-C), the intervention vs no intervention, 6-month change, same adherence and tolerance as above; counted apart from the score checkpoints are chosen by.', '');
+  out.push('| population | intervention | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|---|');
+  for (const x of e.treatedEffects) out.push(x.error ? `| ${x.stratum} | ${x.label} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.stratum} | ${x.label} | ${x.outcome} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
+  out.push('');
+}
 if (e.strataEffects?.length) {
   out.push('### Drug effects in the populations trials recruit', '');
   out.push('1,000 synthetic twins aged 30-75 per indication stratum of the trial-like training cohort (same eligibility ranges), the drug vs no intervention, 6-month change, same adherence and tolerance as above.', '');

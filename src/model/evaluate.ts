@@ -126,6 +126,11 @@ export interface EffectEvaluation {
   readonly longCourseEffects?: readonly { readonly label: string; readonly visits: readonly EffectComparison[] }[];
   /** Add-on effects on top of a diet, against the diet alone (section 3f); one comparison each. */
   readonly comboEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
+  /**
+   * Effects in treated or severe populations (section 3g: very high TG, BP uncontrolled on BP
+   * drugs, raised LDL-C with a food supplement, short sleepers); one comparison each.
+   */
+  readonly treatedEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
   /** Drug effects in the indication strata trials recruit from (section 3d); each row is one comparison. */
   readonly strataEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
 }
@@ -150,6 +155,9 @@ export interface EffectFidelity {
   /** Add-on effects on a diet within tolerance (section 3f; 0 of 0 without it), apart from `score` likewise. */
   readonly comboWithin: number;
   readonly combos: number;
+  /** Effects in treated or severe populations within tolerance (section 3g, session 15; 0 of 0 without it), apart from `score` likewise. */
+  readonly treatedWithin: number;
+  readonly treated: number;
   /** kindsWithin + courseWithin + strataWithin: the score checkpoints are chosen by (higher is better). */
   readonly score: number;
   /**
@@ -194,8 +202,10 @@ export function effectFidelity(e: EffectEvaluation): EffectFidelity {
   const longWithin = longVisits.filter((v) => v.within).length;
   const combos = e.comboEffects ?? [];
   const comboWithin = combos.filter((c) => c.error === undefined && c.within).length;
+  const treated = e.treatedEffects ?? [];
+  const treatedWithin = treated.filter((c) => c.error === undefined && c.within).length;
   const medianAbsLogRatio = logs.length === 0 ? NaN : median(logs);
-  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, longWithin, longVisits: longVisits.length, comboWithin, combos: combos.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
+  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, longWithin, longVisits: longVisits.length, comboWithin, combos: combos.length, treatedWithin, treated: treated.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
 }
 
 /** Order by effect fidelity: higher score first, then lower median |log ratio| (NaN last). */
