@@ -7,15 +7,21 @@
 // (docs/model-card.md, "Session 14"); tokeniser version 7 (session 15) carries the steps as one
 // continuing exposure. The last line gives the titrated / fixed weight effect at 68 weeks, model
 // and world (the session-15 rule asks 0.85-1.15 of a candidate). Generic design, not a trial file.
-// Usage: node scripts/titration-check.mjs CHECKPOINT_DIR
+// --with-exercise: every arm also does 150 min/week of moderate aerobic exercise (the lifestyle
+// background incretin trials give both arms; session 15 found the model's add-on effect larger
+// there than on the diet alone).
+// Usage: node scripts/titration-check.mjs CHECKPOINT_DIR [--with-exercise]
 import { initBackend } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
 import { ModelSimulator } from '../dist/model/simulator.js';
 import { createReferenceSimulator } from '../dist/population/world/index.js';
 import { drawSynthetic } from '../dist/population/draw.js';
 await initBackend();
-const dir = process.argv[2];
-if (!dir) { console.error('usage: titration-check.mjs CHECKPOINT_DIR'); process.exit(2); }
+const args = process.argv.slice(2);
+const withExercise = args.includes('--with-exercise');
+const unknown = args.filter((a) => a.startsWith('--') && a !== '--with-exercise');
+const dir = args.find((a) => !a.startsWith('--'));
+if (!dir || unknown.length) { console.error(`usage: titration-check.mjs CHECKPOINT_DIR [--with-exercise]${unknown.length ? ` (unknown option ${unknown[0]})` : ''}`); process.exit(2); }
 const model = await TwinModel.load(dir);
 const spec = model.manifest.tokenizer;
 const allVars = spec.measured.map((m) => m.id);
@@ -25,7 +31,10 @@ const days = [0, 140, 308, 476];
 const sched = { durationDays: 476, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : ['body_weight', 'sbp'] })) };
 const ctx = { seed: 5 };
 const b = { adherence: 0.9, adherenceWaning: 0 };
-const diet = [{ ...b, kind: 'diet', energyChangeKcal: -500, startDay: 0, stopDay: 476 }];
+const diet = [
+  { ...b, kind: 'diet', energyChangeKcal: -500, startDay: 0, stopDay: 476 },
+  ...(withExercise ? [{ ...b, kind: 'exercise', type: 'aerobic', minutesPerWeek: 150, intensity: 'moderate', startDay: 0, stopDay: 476 }] : []),
+];
 const drug = (dose, s, e) => ({ ...b, kind: 'drug', drug: 'semaglutide', dose, frequency: 'weekly', startDay: s, stopDay: e });
 const arms = {
   control: diet,
