@@ -75,8 +75,8 @@ if (e.comboEffects?.length) {
   out.push('');
 }
 if (e.treatedEffects?.length) {
-  out.push('### Effects in treated or severe populations', '');
-  out.push('1,000 synthetic twins aged 30-75 per population (the strata of the add-on training cohort and raised LDL-C), the intervention vs no intervention, 6-month change, same adherence and tolerance as above; counted apart from the score checkpoints are chosen by.', '');
+  out.push('### Effects in treated or severe populations, and multi-component designs', '');
+  out.push('1,000 synthetic twins aged 30-75 per population (the strata of the add-on training cohort, raised LDL-C, raised BP, obesity, adults 55-75, inactive adults), the intervention vs no intervention (the tirzepatide design: vs a placebo injection on the same diet and exercise), 6-month change, same adherence and tolerance as above; counted apart from the score checkpoints are chosen by.', '');
   out.push('| population | intervention | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|---|');
   for (const x of e.treatedEffects) out.push(x.error ? `| ${x.stratum} | ${x.label} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.stratum} | ${x.label} | ${x.outcome} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
   out.push('');
