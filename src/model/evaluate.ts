@@ -127,8 +127,10 @@ export interface EffectEvaluation {
   /** Add-on effects on top of a diet, against the diet alone (section 3f); one comparison each. */
   readonly comboEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
   /**
-   * Effects in treated or severe populations (section 3g: very high TG, BP uncontrolled on BP
-   * drugs, raised LDL-C with a food supplement, short sleepers); one comparison each.
+   * Effects in treated or severe populations and multi-component designs (section 3g: very high
+   * TG, BP uncontrolled on BP drugs, raised LDL-C with a food supplement, short sleepers, a
+   * lifestyle programme at raised BP, a Mediterranean diet with nuts, a titrated incretin on a
+   * diet and exercise, exercise in inactive adults); one comparison each.
    */
   readonly treatedEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
   /** Drug effects in the indication strata trials recruit from (section 3d); each row is one comparison. */
