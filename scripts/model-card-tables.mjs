@@ -67,25 +67,30 @@ courseTable('### Effects over a 12-month course: after a stop, and kept for a ye
 courseTable('### Effects over 24 months, kept throughout',
   'The first 1,000 of the same twins, same adherence (with its waning), the exposure kept for 24 months, visits every 6 months; effect (arm minus no intervention, change from day 0), reference / model. Within tolerance as above; counted apart from the score checkpoints are chosen by.',
   e.longCourseEffects);
+// One row of an effect table: the leading cells, then reference (95% MC), model, model / reference
+// and within tolerance, or the error in place of the figures.
+const effectRow = (lead, x) => (x.error
+  ? `| ${lead.join(' | ')} | | error: ${x.error} | | |`
+  : `| ${lead.join(' | ')} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
 if (e.comboEffects?.length) {
   out.push('### Add-on effects on a diet', '');
   out.push('The first 1,000 of the same twins, all on a -500 kcal/day diet (same adherence); a second intervention added against the diet alone, 6-month change, same tolerance as above; counted apart from the score checkpoints are chosen by.', '');
   out.push('| added to the diet | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|');
-  for (const x of e.comboEffects) out.push(x.error ? `| ${x.label} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.label} | ${x.outcome} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
+  for (const x of e.comboEffects) out.push(effectRow([x.label, x.outcome], x));
   out.push('');
 }
 if (e.treatedEffects?.length) {
   out.push('### Effects in treated or severe populations, and multi-component designs', '');
   out.push('1,000 synthetic twins aged 30-75 per population (the strata of the add-on training cohort, raised LDL-C, raised BP, obesity, adults 55-75, inactive adults), the intervention vs no intervention (the tirzepatide design: vs a placebo injection on the same diet and exercise), 6-month change, same adherence and tolerance as above; counted apart from the score checkpoints are chosen by.', '');
   out.push('| population | intervention | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|---|');
-  for (const x of e.treatedEffects) out.push(x.error ? `| ${x.stratum} | ${x.label} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.stratum} | ${x.label} | ${x.outcome} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
+  for (const x of e.treatedEffects) out.push(effectRow([x.stratum, x.label, x.outcome], x));
   out.push('');
 }
 if (e.strataEffects?.length) {
   out.push('### Drug effects in the populations trials recruit', '');
   out.push('1,000 synthetic twins aged 30-75 per indication stratum of the trial-like training cohort (same eligibility ranges), the drug vs no intervention, 6-month change, same adherence and tolerance as above.', '');
   out.push('| stratum | drug | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|---|');
-  for (const x of e.strataEffects) out.push(x.error ? `| ${x.stratum} | ${x.label} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.stratum} | ${x.label} | ${x.outcome} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
+  for (const x of e.strataEffects) out.push(effectRow([x.stratum, x.label, x.outcome], x));
   out.push('', `Within tolerance: ${e.strataEffects.filter((x) => x.within).length}/${e.strataEffects.length}.`, '');
 }
 if (e.individualEffects) {
