@@ -17,7 +17,8 @@
 // effects on a diet within tolerance (section 3f), summed, not fewer than the baseline's; the
 // verdict "a-e" adds (d) and (e). Which verdict decides is the rule written down before the
 // round was scored (docs/model-card.md); the titration check (scripts/titration-check.mjs) is
-// run apart. Reported for the record: the treated-population effects (section 3g, session 15).
+// run apart. Reported for the record: the treated-population effects (section 3g) and the
+// untreated courses in screened populations (section 3h), session 15.
 // A candidate not scored on every draw the baseline was is reported and not judged.
 import { readFileSync } from 'node:fs';
 
@@ -63,7 +64,7 @@ if (!base) {
 const seeds = [...base.keys()];
 
 function total(draws) {
-  let count = 0, median = 0, wrong = 0, long = 0, longVisits = 0, hasLong = true, combo = 0, combos = 0, treated = 0, treatedN = 0;
+  let count = 0, median = 0, wrong = 0, long = 0, longVisits = 0, hasLong = true, combo = 0, combos = 0, treated = 0, treatedN = 0, screened = 0, screenedN = 0;
   for (const s of seeds) {
     const f = draws.get(s);
     count += f.score;
@@ -76,14 +77,16 @@ function total(draws) {
     combos += f.combos ?? 0;
     treated += f.treatedWithin ?? 0;
     treatedN += f.treated ?? 0;
+    screened += f.screenedWithin ?? 0;
+    screenedN += f.screened ?? 0;
   }
-  return { count, median, wrong, long: hasLong ? long : null, longVisits, comboN: combos > 0 ? combo : null, combo: combos > 0 ? `${combo}/${combos}` : 'n/a', treated: treatedN > 0 ? `${treated}/${treatedN}` : 'n/a' };
+  return { count, median, wrong, long: hasLong ? long : null, longVisits, comboN: combos > 0 ? combo : null, combo: combos > 0 ? `${combo}/${combos}` : 'n/a', treated: treatedN > 0 ? `${treated}/${treatedN}` : 'n/a', screened: screenedN > 0 ? `${screened}/${screenedN}` : 'n/a' };
 }
 
 const b = total(base);
 const longText = (t) => (t.long === null ? 'n/a' : `${t.long}/${t.longVisits}`);
-console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}, 24-month ${longText(b)}, add-on ${b.combo}, treated ${b.treated}`);
-console.log('checkpoint\tcount\tmedian\twrong\t24-month\tadd-on\t(a) count\t(b) median\t(c) signs\t(d) 24-month\t(e) add-on\tverdict a-c\tverdict a-d\tverdict a-e\ttreated (record)');
+console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}, 24-month ${longText(b)}, add-on ${b.combo}, treated ${b.treated}, screened ${b.screened}`);
+console.log('checkpoint\tcount\tmedian\twrong\t24-month\tadd-on\t(a) count\t(b) median\t(c) signs\t(d) 24-month\t(e) add-on\tverdict a-c\tverdict a-d\tverdict a-e\ttreated (record)\tscreened (record)');
 for (const [dir, draws] of byDir) {
   if (dir === baseline) continue;
   const missing = seeds.filter((s) => !draws.has(s));
@@ -99,5 +102,5 @@ for (const [dir, draws] of byDir) {
   const abcd = d === null ? 'n/a' : a && m && c && d ? 'REPLACES' : 'keeps baseline';
   const e = t.comboN === null || b.comboN === null ? null : t.comboN >= b.comboN;
   const abcde = d === null || e === null ? 'n/a' : a && m && c && d && e ? 'REPLACES' : 'keeps baseline';
-  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${t.combo}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${yes(e)}\t${abc}\t${abcd}\t${abcde}\t${t.treated}`);
+  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${t.combo}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${yes(e)}\t${abc}\t${abcd}\t${abcde}\t${t.treated}\t${t.screened}`);
 }

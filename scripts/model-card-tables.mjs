@@ -86,6 +86,13 @@ if (e.treatedEffects?.length) {
   for (const x of e.treatedEffects) out.push(effectRow([x.stratum, x.label, x.outcome], x));
   out.push('');
 }
+if (e.screenedCourses?.length) {
+  out.push('### The untreated course in screened populations', '');
+  out.push('1,000 synthetic twins aged 30-75 per population, screened on one measurement and measured again at baseline (as the trial sampler enrols), no intervention: mean change from baseline at 6 months, reference / model; within tolerance as above (in practice the reference\'s 95% Monte Carlo interval). Counted apart from the score checkpoints are chosen by.', '');
+  out.push('| population | outcome | baseline (reference) | reference change (95% MC) | model change | within tolerance |', '|---|---|---|---|---|---|');
+  for (const x of e.screenedCourses) out.push(x.error ? `| ${x.population} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.population} | ${x.outcome} | ${f(x.baseline)} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${x.within ? 'yes' : '**no**'} |`);
+  out.push('');
+}
 if (e.strataEffects?.length) {
   out.push('### Drug effects in the populations trials recruit', '');
   out.push('1,000 synthetic twins aged 30-75 per indication stratum of the trial-like training cohort (same eligibility ranges), the drug vs no intervention, 6-month change, same adherence and tolerance as above.', '');

@@ -39,18 +39,18 @@ const tmp = mkdtempSync(join(tmpdir(), 'vtrial-select-'));
 const rows = [];
 for (const [i, dir] of candidates.entries()) {
   const out = join(tmp, `${i}.json`);
-  execFileSync(process.execPath, [evaluator, dir, held, '--only', 'effects,drugs,course,long,combo,treated,strata', '--out', out, ...(seed ? ['--seed', seed] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [evaluator, dir, held, '--only', 'effects,drugs,course,long,combo,treated,screened,strata', '--out', out, ...(seed ? ['--seed', seed] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
   const e = JSON.parse(readFileSync(out, 'utf8'));
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).metrics ?? {};
   const f = effectFidelity(e);
   rows.push({ dir, valLoss: m.valLoss, steps: m.steps, fidelity: f, evaluation: e });
-  process.stderr.write(`${dir}: score ${f.score} (kinds ${f.kindsWithin}/${f.kinds}, course ${f.courseWithin}/${f.courseVisits}, strata ${f.strataWithin}/${f.strata}; 24-month ${f.longWithin}/${f.longVisits}; add-on ${f.comboWithin}/${f.combos}; treated ${f.treatedWithin}/${f.treated}), median |log ratio| ${f.medianAbsLogRatio.toFixed(3)}\n`);
+  process.stderr.write(`${dir}: score ${f.score} (kinds ${f.kindsWithin}/${f.kinds}, course ${f.courseWithin}/${f.courseVisits}, strata ${f.strataWithin}/${f.strata}; 24-month ${f.longWithin}/${f.longVisits}; add-on ${f.comboWithin}/${f.combos}; treated ${f.treatedWithin}/${f.treated}; screened ${f.screenedWithin}/${f.screened}), median |log ratio| ${f.medianAbsLogRatio.toFixed(3)}\n`);
 }
 const ranked = [...rows].sort((a, b) => compareFidelity(a.fidelity, b.fidelity));
 console.log(`effect fidelity on the ${seed ? `--seed ${seed}` : 'default'} draw (higher score first; ties: lower median |log ratio|)`);
-console.log('rank  score  kinds  course  strata  med|log|  24-month  add-on  treated  val NLL  checkpoint');
+console.log('rank  score  kinds  course  strata  med|log|  24-month  add-on  treated  screened  val NLL  checkpoint');
 for (const [i, r] of ranked.entries()) {
   const f = r.fidelity;
-  console.log(`${String(i + 1).padStart(4)}  ${String(f.score).padStart(5)}  ${`${f.kindsWithin}/${f.kinds}`.padStart(5)}  ${`${f.courseWithin}/${f.courseVisits}`.padStart(6)}  ${`${f.strataWithin}/${f.strata}`.padStart(6)}  ${f.medianAbsLogRatio.toFixed(3).padStart(8)}  ${`${f.longWithin}/${f.longVisits}`.padStart(8)}  ${`${f.comboWithin}/${f.combos}`.padStart(6)}  ${`${f.treatedWithin}/${f.treated}`.padStart(7)}  ${(r.valLoss ?? NaN).toFixed(4).padStart(7)}  ${r.dir}`);
+  console.log(`${String(i + 1).padStart(4)}  ${String(f.score).padStart(5)}  ${`${f.kindsWithin}/${f.kinds}`.padStart(5)}  ${`${f.courseWithin}/${f.courseVisits}`.padStart(6)}  ${`${f.strataWithin}/${f.strata}`.padStart(6)}  ${f.medianAbsLogRatio.toFixed(3).padStart(8)}  ${`${f.longWithin}/${f.longVisits}`.padStart(8)}  ${`${f.comboWithin}/${f.combos}`.padStart(6)}  ${`${f.treatedWithin}/${f.treated}`.padStart(7)}  ${`${f.screenedWithin}/${f.screened}`.padStart(8)}  ${(r.valLoss ?? NaN).toFixed(4).padStart(7)}  ${r.dir}`);
 }
-if (outFile) writeFileSync(outFile, JSON.stringify({ heldout: held, seed: seed === undefined ? null : Number(seed), ranked: ranked.map(({ evaluation, ...r }) => ({ ...r, drugEffects: evaluation.drugEffects, interventionEffects: evaluation.interventionEffects, courseEffects: evaluation.courseEffects, longCourseEffects: evaluation.longCourseEffects, comboEffects: evaluation.comboEffects, treatedEffects: evaluation.treatedEffects, strataEffects: evaluation.strataEffects })) }, null, 1));
+if (outFile) writeFileSync(outFile, JSON.stringify({ heldout: held, seed: seed === undefined ? null : Number(seed), ranked: ranked.map(({ evaluation, ...r }) => ({ ...r, drugEffects: evaluation.drugEffects, interventionEffects: evaluation.interventionEffects, courseEffects: evaluation.courseEffects, longCourseEffects: evaluation.longCourseEffects, comboEffects: evaluation.comboEffects, treatedEffects: evaluation.treatedEffects, screenedCourses: evaluation.screenedCourses, strataEffects: evaluation.strataEffects })) }, null, 1));

@@ -133,6 +133,12 @@ export interface EffectEvaluation {
    * diet and exercise, exercise in inactive adults); one comparison each.
    */
   readonly treatedEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
+  /**
+   * The untreated 6-month change in populations screened on a high value (section 3h); one
+   * comparison each (the world's change is near zero, so within tolerance means within its Monte
+   * Carlo interval).
+   */
+  readonly screenedCourses?: readonly (Partial<EffectComparison> & { readonly population: string; readonly error?: string })[];
   /** Drug effects in the indication strata trials recruit from (section 3d); each row is one comparison. */
   readonly strataEffects?: readonly (Partial<EffectComparison> & { readonly label: string; readonly error?: string })[];
 }
@@ -160,6 +166,9 @@ export interface EffectFidelity {
   /** Effects in treated or severe populations within tolerance (section 3g, session 15; 0 of 0 without it), apart from `score` likewise. */
   readonly treatedWithin: number;
   readonly treated: number;
+  /** Untreated courses in screened populations within tolerance (section 3h, session 15; 0 of 0 without it), apart from `score` likewise. */
+  readonly screenedWithin: number;
+  readonly screened: number;
   /** kindsWithin + courseWithin + strataWithin: the score checkpoints are chosen by (higher is better). */
   readonly score: number;
   /**
@@ -206,8 +215,10 @@ export function effectFidelity(e: EffectEvaluation): EffectFidelity {
   const comboWithin = combos.filter((c) => c.error === undefined && c.within).length;
   const treated = e.treatedEffects ?? [];
   const treatedWithin = treated.filter((c) => c.error === undefined && c.within).length;
+  const screened = e.screenedCourses ?? [];
+  const screenedWithin = screened.filter((c) => c.error === undefined && c.within).length;
   const medianAbsLogRatio = logs.length === 0 ? NaN : median(logs);
-  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, longWithin, longVisits: longVisits.length, comboWithin, combos: combos.length, treatedWithin, treated: treated.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
+  return { kindsWithin, kinds: kinds.length, courseWithin, courseVisits: visits.length, strataWithin, strata: strata.length, longWithin, longVisits: longVisits.length, comboWithin, combos: combos.length, treatedWithin, treated: treated.length, screenedWithin, screened: screened.length, score: kindsWithin + courseWithin + strataWithin, medianAbsLogRatio, wrongSign };
 }
 
 /** Order by effect fidelity: higher score first, then lower median |log ratio| (NaN last). */

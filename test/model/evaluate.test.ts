@@ -20,7 +20,7 @@ describe('effect fidelity of a checkpoint', () => {
   };
   it('counts effects within tolerance and takes the median |log ratio| of same-sign ones', () => {
     const f = effectFidelity(e);
-    expect(f).toMatchObject({ kindsWithin: 2, kinds: 6, courseWithin: 2, courseVisits: 3, strataWithin: 0, strata: 0, longWithin: 0, longVisits: 0, comboWithin: 0, combos: 0, treatedWithin: 0, treated: 0, score: 4, wrongSign: 2 });
+    expect(f).toMatchObject({ kindsWithin: 2, kinds: 6, courseWithin: 2, courseVisits: 3, strataWithin: 0, strata: 0, longWithin: 0, longVisits: 0, comboWithin: 0, combos: 0, treatedWithin: 0, treated: 0, screenedWithin: 0, screened: 0, score: 4, wrongSign: 2 });
     expect(f.medianAbsLogRatio).toBeCloseTo(Math.log(1.25), 10);
     // an even count averages the middle two
     const g = effectFidelity({ interventionEffects: [kind('a', -10, -9.5, true), kind('b', -10, -5, false)] });
@@ -41,9 +41,14 @@ describe('effect fidelity of a checkpoint', () => {
     // logs: kinds 0.0513, 0.693, 0.223 and strata 0.223, 0.0488: median 0.223
     expect(f.medianAbsLogRatio).toBeCloseTo(Math.log(1.25), 10);
   });
-  it('counts the 24-month course visits, the add-on effects and the treated-population effects apart, outside the score and the median', () => {
+  it('counts the 24-month course visits, the add-on effects, the treated-population effects and the screened untreated courses apart, outside the score and the median', () => {
     const f = effectFidelity({
       ...e,
+      screenedCourses: [
+        { population: 'p1', reference: 1, model: -80, within: false },
+        { population: 'p2', reference: 0.1, model: 0.12, within: true },
+        { population: 'p3', error: 'the checkpoint does not model hba1c' },
+      ],
       treatedEffects: [
         { label: 't1', reference: -24, model: -5, within: false },
         { label: 't2', reference: -8, model: -7.9, within: true },
@@ -60,11 +65,11 @@ describe('effect fidelity of a checkpoint', () => {
         { label: 'l2', visits: [{ reference: -30, model: -29, within: true }, { reference: -30, model: -31, within: true }] },
       ],
     });
-    expect(f).toMatchObject({ longWithin: 3, longVisits: 4, comboWithin: 1, combos: 3, treatedWithin: 2, treated: 4, score: 4, wrongSign: 2 });
+    expect(f).toMatchObject({ longWithin: 3, longVisits: 4, comboWithin: 1, combos: 3, treatedWithin: 2, treated: 4, screenedWithin: 1, screened: 3, score: 4, wrongSign: 2 });
     expect(f.medianAbsLogRatio).toBeCloseTo(Math.log(1.25), 10);
   });
   it('ranks by score, then by the lower median |log ratio|, NaN last', () => {
-    const f = (score: number, m: number) => ({ kindsWithin: score, kinds: 12, courseWithin: 0, courseVisits: 0, strataWithin: 0, strata: 0, longWithin: 0, longVisits: 0, comboWithin: 0, combos: 0, treatedWithin: 0, treated: 0, score, medianAbsLogRatio: m, wrongSign: 0 });
+    const f = (score: number, m: number) => ({ kindsWithin: score, kinds: 12, courseWithin: 0, courseVisits: 0, strataWithin: 0, strata: 0, longWithin: 0, longVisits: 0, comboWithin: 0, combos: 0, treatedWithin: 0, treated: 0, screenedWithin: 0, screened: 0, score, medianAbsLogRatio: m, wrongSign: 0 });
     const ranked = [f(7, 0.1), f(8, 0.3), f(8, NaN), f(8, 0.2)].sort(compareFidelity);
     expect(ranked.map((x) => [x.score, x.medianAbsLogRatio])).toEqual([[8, 0.2], [8, 0.3], [8, NaN], [7, 0.1]]);
   });
