@@ -72,33 +72,33 @@ courseTable('### Effects over 24 months, kept throughout',
 const effectRow = (lead, x) => (x.error
   ? `| ${lead.join(' | ')} | | error: ${x.error} | | |`
   : `| ${lead.join(' | ')} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${Math.abs(x.reference) > 0 ? f(x.model / x.reference) : 'n/a'} | ${x.within ? 'yes' : '**no**'} |`);
+// A titled table: heading, one paragraph, the header row (cells), one row per item, a blank line
+// (or `footer` lines).
+const table = (title, intro, cells, rows, footer = ['']) => {
+  out.push(title, '', intro, '', `| ${cells.join(' | ')} |`, `|${cells.map(() => '---|').join('')}`, ...rows, ...footer);
+};
+const EFFECT_CELLS = ['reference (95% MC)', 'model', 'model / reference', 'within tolerance'];
 if (e.comboEffects?.length) {
-  out.push('### Add-on effects on a diet', '');
-  out.push('The first 1,000 of the same twins, all on a -500 kcal/day diet (same adherence); a second intervention added against the diet alone, 6-month change, same tolerance as above; counted apart from the score checkpoints are chosen by.', '');
-  out.push('| added to the diet | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|');
-  for (const x of e.comboEffects) out.push(effectRow([x.label, x.outcome], x));
-  out.push('');
+  table('### Add-on effects on a diet',
+    'The first 1,000 of the same twins, all on a -500 kcal/day diet (same adherence); a second intervention added against the diet alone, 6-month change, same tolerance as above; counted apart from the score checkpoints are chosen by.',
+    ['added to the diet', 'outcome', ...EFFECT_CELLS], e.comboEffects.map((x) => effectRow([x.label, x.outcome], x)));
 }
 if (e.treatedEffects?.length) {
-  out.push('### Effects in treated or severe populations, and multi-component designs', '');
-  out.push('1,000 synthetic twins aged 30-75 per population (the strata of the add-on training cohort, raised LDL-C, raised BP, obesity, adults 55-75, inactive adults), the intervention vs no intervention (the tirzepatide design: vs a placebo injection on the same diet and exercise), 6-month change, same adherence and tolerance as above; counted apart from the score checkpoints are chosen by.', '');
-  out.push('| population | intervention | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|---|');
-  for (const x of e.treatedEffects) out.push(effectRow([x.stratum, x.label, x.outcome], x));
-  out.push('');
+  table('### Effects in treated or severe populations, and multi-component designs',
+    '1,000 synthetic twins aged 30-75 per population (the strata of the add-on training cohort, raised LDL-C, raised BP, obesity, adults 55-75, inactive adults), the intervention vs no intervention (the tirzepatide design: vs a placebo injection on the same diet and exercise), 6-month change, same adherence and tolerance as above; counted apart from the score checkpoints are chosen by.',
+    ['population', 'intervention', 'outcome', ...EFFECT_CELLS], e.treatedEffects.map((x) => effectRow([x.stratum, x.label, x.outcome], x)));
 }
 if (e.screenedCourses?.length) {
-  out.push('### The untreated course in screened populations', '');
-  out.push('1,000 synthetic twins aged 30-75 per population, screened on one measurement and measured again at baseline (as the trial sampler enrols), no intervention: mean change from baseline at 6 months, reference / model; within tolerance as above (in practice the reference\'s 95% Monte Carlo interval). Counted apart from the score checkpoints are chosen by.', '');
-  out.push('| population | outcome | baseline (reference) | reference change (95% MC) | model change | within tolerance |', '|---|---|---|---|---|---|');
-  for (const x of e.screenedCourses) out.push(x.error ? `| ${x.population} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.population} | ${x.outcome} | ${f(x.baseline)} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${x.within ? 'yes' : '**no**'} |`);
-  out.push('');
+  table('### The untreated course in screened populations',
+    "1,000 synthetic twins aged 30-75 per population, screened on one measurement and measured again at baseline (as the trial sampler enrols), no intervention: mean change from baseline at 6 months, reference / model; within tolerance as above (in practice the reference's 95% Monte Carlo interval). Counted apart from the score checkpoints are chosen by.",
+    ['population', 'outcome', 'baseline (reference)', 'reference change (95% MC)', 'model change', 'within tolerance'],
+    e.screenedCourses.map((x) => (x.error ? `| ${x.population} | ${x.outcome} | | error: ${x.error} | | |` : `| ${x.population} | ${x.outcome} | ${f(x.baseline)} | ${f(x.reference)} (${f(x.referenceMc95[0])} to ${f(x.referenceMc95[1])}) | ${f(x.model)} | ${x.within ? 'yes' : '**no**'} |`)));
 }
 if (e.strataEffects?.length) {
-  out.push('### Drug effects in the populations trials recruit', '');
-  out.push('1,000 synthetic twins aged 30-75 per indication stratum of the trial-like training cohort (same eligibility ranges), the drug vs no intervention, 6-month change, same adherence and tolerance as above.', '');
-  out.push('| stratum | drug | outcome | reference (95% MC) | model | model / reference | within tolerance |', '|---|---|---|---|---|---|---|');
-  for (const x of e.strataEffects) out.push(effectRow([x.stratum, x.label, x.outcome], x));
-  out.push('', `Within tolerance: ${e.strataEffects.filter((x) => x.within).length}/${e.strataEffects.length}.`, '');
+  table('### Drug effects in the populations trials recruit',
+    '1,000 synthetic twins aged 30-75 per indication stratum of the trial-like training cohort (same eligibility ranges), the drug vs no intervention, 6-month change, same adherence and tolerance as above.',
+    ['stratum', 'drug', 'outcome', ...EFFECT_CELLS], e.strataEffects.map((x) => effectRow([x.stratum, x.label, x.outcome], x)),
+    ['', `Within tolerance: ${e.strataEffects.filter((x) => x.within).length}/${e.strataEffects.length}.`, '']);
 }
 if (e.individualEffects) {
   out.push('### Individual 6-month change, personalised-nutrition arm', '');
