@@ -63,8 +63,12 @@ if (!base) {
 }
 const seeds = [...base.keys()];
 
+// sections counted apart from the score: [name, fidelity field within, fidelity field count]
+const APART = [['combo', 'comboWithin', 'combos'], ['treated', 'treatedWithin', 'treated'], ['screened', 'screenedWithin', 'screened']];
+
 function total(draws) {
-  let count = 0, median = 0, wrong = 0, long = 0, longVisits = 0, hasLong = true, combo = 0, combos = 0, treated = 0, treatedN = 0, screened = 0, screenedN = 0;
+  let count = 0, median = 0, wrong = 0, long = 0, longVisits = 0, hasLong = true;
+  const apart = Object.fromEntries(APART.map(([k]) => [k, { within: 0, n: 0 }]));
   for (const s of seeds) {
     const f = draws.get(s);
     count += f.score;
@@ -73,14 +77,13 @@ function total(draws) {
     if (!f.longVisits) hasLong = false;
     long += f.longWithin ?? 0;
     longVisits += f.longVisits ?? 0;
-    combo += f.comboWithin ?? 0;
-    combos += f.combos ?? 0;
-    treated += f.treatedWithin ?? 0;
-    treatedN += f.treated ?? 0;
-    screened += f.screenedWithin ?? 0;
-    screenedN += f.screened ?? 0;
+    for (const [k, w, n] of APART) {
+      apart[k].within += f[w] ?? 0;
+      apart[k].n += f[n] ?? 0;
+    }
   }
-  return { count, median, wrong, long: hasLong ? long : null, longVisits, comboN: combos > 0 ? combo : null, combo: combos > 0 ? `${combo}/${combos}` : 'n/a', treated: treatedN > 0 ? `${treated}/${treatedN}` : 'n/a', screened: screenedN > 0 ? `${screened}/${screenedN}` : 'n/a' };
+  const text = (x) => (x.n > 0 ? `${x.within}/${x.n}` : 'n/a');
+  return { count, median, wrong, long: hasLong ? long : null, longVisits, comboN: apart.combo.n > 0 ? apart.combo.within : null, combo: text(apart.combo), treated: text(apart.treated), screened: text(apart.screened) };
 }
 
 const b = total(base);

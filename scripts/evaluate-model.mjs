@@ -36,13 +36,15 @@ const only = opt('--only', 'forecast,rollout,effects,drugs,course,long,combo,tre
 const want = (k) => only.includes(k);
 const drawSeed = opt('--seed', undefined);
 if (drawSeed !== undefined && !/^\d+$/.test(drawSeed)) { console.error(`--seed must be a whole number. Received: ${drawSeed}`); process.exit(2); }
+// the draw of sections 3-3h's synthetic twins (4242: the fixed draw of the model-card tables)
+const effectsDraw = drawSeed === undefined ? 4242 : Number(drawSeed);
 if (!ckDir || !heldFile) { console.error('usage: evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE] [--twins N]'); process.exit(2); }
 
 const info = await initBackend();
 const model = await TwinModel.load(ckDir);
 const spec = model.tokenizer;
 const log = (s) => process.stderr.write(s + '\n');
-const result = { checkpoint: model.hash, backend: info.backend, heldout: heldFile.split('/').pop(), effectsDrawSeed: drawSeed === undefined ? 4242 : Number(drawSeed) };
+const result = { checkpoint: model.hash, backend: info.backend, heldout: heldFile.split('/').pop(), effectsDrawSeed: effectsDraw };
 
 // ---- 1. one-step-ahead forecast error and calibration on held-out participants ----
 const cohort = await readCohort(heldFile);
@@ -107,7 +109,7 @@ const KIND_ARMS = [
 ];
 const OUTCOMES = ['sbp', 'dbp', 'ldl_c', 'hba1c', 'body_weight'];
 const pop = { source: 'synthetic', n: nTwins, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 70 }], baseline: [] };
-const { batch } = drawSynthetic(pop, drawSeed === undefined ? 4242 : Number(drawSeed));
+const { batch } = drawSynthetic(pop, effectsDraw);
 const ref = createReferenceSimulator();
 const sim = new ModelSimulator(model);
 const days = [0, 30, 91, 182];
@@ -308,8 +310,7 @@ if (want('treated')) {
     const tsched = { durationDays: 182, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : [outcome] })) };
     // twins drawn apart from section 3d's (draw x 10 + 0-4): the first four at x 10 + 5-8, as
     // when the section had four; the later ones at x 100 + 54 on
-    const d0 = drawSeed === undefined ? 4242 : Number(drawSeed);
-    const { batch: sb } = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 75 }, ...rules], baseline: [] }, ti < 4 ? d0 * 10 + 5 + ti : d0 * 100 + 50 + ti);
+    const { batch: sb } = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 75 }, ...rules], baseline: [] }, ti < 4 ? effectsDraw * 10 + 5 + ti : effectsDraw * 100 + 50 + ti);
     const ctrl = controlIvs.length ? { id: 'control', label: 'control', role: 'placebo', interventions: controlIvs } : control;
     const arm = { id: 'treat', label, role: 'experimental', interventions: armIvs };
     let mc, mt;
@@ -342,12 +343,11 @@ if (want('screened')) {
     ['BMI 35-45', [{ variable: 'bmi', min: 35, max: 45 }], 'body_weight'],
   ];
   const n = Math.min(nTwins, 1000);
-  const d0 = drawSeed === undefined ? 4242 : Number(drawSeed);
   result.screenedCourses = [];
   for (const [si, [population, rules, outcome]] of SCREENED.entries()) {
     if (!allVars.includes(outcome)) { result.screenedCourses.push({ population, outcome, error: `the checkpoint does not model ${outcome}` }); continue; }
     const ssched = { durationDays: 182, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : [outcome] })) };
-    const { batch: sb } = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 75 }, ...rules], baseline: [] }, d0 * 100 + 70 + si);
+    const { batch: sb } = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 75 }, ...rules], baseline: [] }, effectsDraw * 100 + 70 + si);
     const rt = await ref.simulate(sb, control, ssched, ctx);
     let mt;
     try { mt = await sim.simulate(sb, control, ssched, ctx); } catch (e) { result.screenedCourses.push({ population, outcome, error: e.message.split('\n')[0] }); continue; }
@@ -395,7 +395,7 @@ if (want('strata')) {
   const ssched = { durationDays: 182, dropout: 0, visits: days.map((d, i) => ({ label: `d${d}`, day: d, variables: i === 0 ? allVars : outs })) };
   result.strataEffects = [];
   for (const [si, [stratum, rules, arms]] of STRATA.entries()) {
-    const { batch: sb } = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 75 }, ...rules], baseline: [] }, (drawSeed === undefined ? 4242 : Number(drawSeed)) * 10 + si);
+    const { batch: sb } = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 75 }, ...rules], baseline: [] }, effectsDraw * 10 + si);
     const rc = await ref.simulate(sb, control, ssched, ctx);
     const mc = await sim.simulate(sb, control, ssched, ctx);
     for (const [label, iv, outcome] of arms) {
