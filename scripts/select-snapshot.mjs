@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Rank checkpoints by how faithfully they reproduce the reference world's intervention effects
 // (src/model/evaluate.ts effectFidelity: effects within tolerance, tie-break median |log ratio|;
-// the 24-month course visits and add-on effects within tolerance are printed apart, outside the
-// score).
+// the 24-month course visits, add-on effects, treated-population effects and untreated courses
+// in screened populations within tolerance are printed apart, outside the score).
 // Usage:
 //   node scripts/select-snapshot.mjs HELDOUT_COHORT [--seed N] [--out FILE.json] DIR...
 // Each DIR is a checkpoint, or a training output folder whose snapshots/ (vtrial train with
