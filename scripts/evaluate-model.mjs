@@ -133,7 +133,8 @@ function compareEffect(dr, dm) {
   return { reference: r, referenceMc95: [r - 1.96 * seR, r + 1.96 * seR], model: m, modelSe: seM, within: Math.abs(m - r) <= tol, sameSign: Math.sign(m) === Math.sign(r) || Math.abs(r) < 1.96 * seR };
 }
 // The first n twins of a drawn batch (the sections that run on 1,000 of the 2,000).
-const firstTwins = (b, n) => ({ ids: b.ids.slice(0, n), columns: Object.fromEntries(Object.entries(b.columns).map(([k, v]) => [k, v.slice(0, n)])) });
+const firstN = (cols, n) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.slice(0, n)]));
+const firstTwins = (b, n) => ({ ids: b.ids.slice(0, n), columns: firstN(b.columns, n), ...(b.screening ? { screening: firstN(b.screening, n) } : {}) });
 const refCtl = await ref.simulate(batch, control, schedule, ctx);
 const modCtl = await sim.simulate(batch, control, schedule, ctx);
 result.interventionEffects = [];

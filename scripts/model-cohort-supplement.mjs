@@ -39,6 +39,12 @@
 // marketed doses up to the chosen one (as their labels direct), so the model sees a drug's dose
 // steps as one course. --placebo-controls P replaces an add-on drug by its placebo with
 // probability P. The strata are labelled indications, not any benchmark trial.
+// --screening-visit (with an enriched option): each participant's screening readings, the values
+// the stratum's eligibility rules were checked on, are written at day SCREENING_DAY (-14, before
+// the baseline visit at day 0), for the measured variables the rules name, as a trial's screening
+// visit records them; a model trained with version-8 tokens reads them (and the model engine gives
+// it the same visit for twins drawn on eligibility rules). Without the option the file is the same
+// as before it existed.
 // Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
 // written with different seeds can be concatenated into one cohort.
 import { createWriteStream } from 'node:fs';
@@ -49,6 +55,7 @@ import { armExposureEvents } from '../dist/population/exposures.js';
 import { simulateReference } from '../dist/population/world/index.js';
 import { DRUGS, DIET_PATTERNS, EXERCISE_TYPES, SUPPLEMENTS } from '../dist/population/interventions.js';
 import { drawSynthetic } from '../dist/population/draw.js';
+import { SCREENING_DAY } from '../dist/model/tokenizer.js';
 
 const [N, YEARS, SEED, OUT] = [Number(process.argv[2] ?? 6000), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 101), process.argv[5] ?? 'supplement.csv'];
 // --trial-like: exposures start at the baseline visit (as in a trial) in 70% of episodes, and
@@ -63,6 +70,8 @@ const ENRICHED = LIFESTYLE || ADD_ON || COMBINED || process.argv.includes('--enr
 const pcAt = process.argv.indexOf('--placebo-controls');
 const PLACEBO_CONTROLS = pcAt < 0 ? 0 : Number(process.argv[pcAt + 1]);
 if (!(PLACEBO_CONTROLS >= 0 && PLACEBO_CONTROLS <= 1)) { process.stderr.write(`--placebo-controls must be a share from 0 to 1 (got '${process.argv[pcAt + 1]}')\n`); process.exit(2); }
+const SCREENING_VISIT = process.argv.includes('--screening-visit');
+if (SCREENING_VISIT && !ENRICHED) { process.stderr.write('--screening-visit needs an enriched cohort (--enriched, --lifestyle, --add-on or --combined): only they are screened\n'); process.exit(2); }
 if (PLACEBO_CONTROLS > 0 && !ENRICHED) { process.stderr.write('--placebo-controls needs --enriched (it replaces the indicated episodes)\n'); process.exit(2); }
 // the placebo an indicated drug or supplement is compared against
 const placeboFor = (iv) => ({ kind: 'placebo', mimics: iv.kind === 'supplement' ? 'supplement' : iv.frequency === 'weekly' ? 'weekly injection' : 'drug' });
@@ -259,13 +268,19 @@ function combinedEpisodes(r, st, days) {
 // the stratum of each participant index and its true baseline, drawn stratum by stratum
 const strataOf = new Uint8Array(N);
 const enrichedRows = [];
+const screeningRows = []; // per participant: [[variable, screening reading], ...]
 if (ENRICHED) {
   let at = 0;
   STRATA_USED.forEach(([, share, rules], k) => {
     const n = k === STRATA_USED.length - 1 ? N - at : Math.round(N * share);
     if (n <= 0) return;
     const d = drawSynthetic({ source: 'synthetic', n, sex: 'any', eligibility: rules, eligibilityGroups: [], baseline: [] }, SEED * 101 + k);
-    for (let i = 0; i < n; i++) { strataOf[at + i] = k; enrichedRows.push(Float64Array.from(VARIABLES, (v) => d.batch.columns[v.id][i])); }
+    const scr = Object.entries(d.batch.screening ?? {});
+    for (let i = 0; i < n; i++) {
+      strataOf[at + i] = k;
+      enrichedRows.push(Float64Array.from(VARIABLES, (v) => d.batch.columns[v.id][i]));
+      screeningRows.push(scr.map(([id, c]) => [id, c[i]]));
+    }
     at += n;
   });
 }
@@ -311,6 +326,7 @@ for (let s = 0; s < N; s++) {
   for (const f of ['diabetes', 'hypertension', 'on_statin', 'on_bp_meds', 'on_metformin', 'on_insulin']) if (truth[idx[f]] === 1) rows.push(`${sid},0,CONDITION//${f},1`);
   const ev = armExposureEvents(arm, days + 1).map((e) => [e.day, `${sid},${e.day},${e.code},${e.value}`]);
   const meas = [];
+  if (SCREENING_VISIT) for (const [id, x] of screeningRows[s]) if (Number.isFinite(x)) meas.push([SCREENING_DAY, `${sid},${SCREENING_DAY},${id},${+x.toPrecision(5)}`]);
   visits.forEach((v, k) => { for (const id of v.variables) { const x = tr.values[id]?.[k]; if (x !== undefined && Number.isFinite(x)) meas.push([v.day, `${sid},${v.day},${id},${+x.toPrecision(5)}`]); } });
   if (Number.isFinite(tr.dropoutDay[0])) meas.push([Math.round(tr.dropoutDay[0]), `${sid},${Math.round(tr.dropoutDay[0])},EVENT//lost_to_follow_up,`]);
   for (const [, line] of [...ev, ...meas].sort((a, b) => a[0] - b[0])) rows.push(line);

@@ -14,6 +14,14 @@ export interface TwinBatch {
   readonly ids: Uint32Array;
   /** Catalog variable id -> value per twin. Must include age and sex. */
   readonly columns: Readonly<Record<string, Float64Array>>;
+  /**
+   * Synthetic twins drawn on eligibility rules: the values each twin showed at the screening
+   * visit (true value + measurement noise, the readings the rules were checked on), for the
+   * measured variables the rules name; NaN where not measured. Absent for twins read from a
+   * file. The reference world does not need them (it keeps the true values); a model checkpoint
+   * with version-8 tokens reads them as a visit before baseline (src/model/simulator.ts).
+   */
+  readonly screening?: Readonly<Record<string, Float64Array>>;
 }
 
 export interface SimulationContext {

@@ -14,7 +14,7 @@
  * values keep 1. One-visit-ahead predictions (TwinModel.predict) are never scaled.
  */
 import { Rng } from '../core/rng.js';
-import { normalise, type History } from './tokenizer.js';
+import { normalise, splitPrior, type History } from './tokenizer.js';
 import type { TwinModel } from './twin-model.js';
 
 export interface RolloutScale {
@@ -43,17 +43,20 @@ function collect(model: TwinModel, hs: readonly History[], samples: number, seed
   const V = spec.measured.length;
   const per: Obs[][] = Array.from({ length: V }, () => []);
   hs.forEach((h, p) => {
-    const days = h.visits.map((v) => v.day).filter((d) => d <= HORIZON_DAYS).slice(0, model.config.blockSize + 1);
+    // a screening visit before day 0 (version-8 tokens) is given, as in a trial's rollout
+    const { prior, visits } = splitPrior(h);
+    const days = visits.map((v) => v.day).filter((d) => d <= HORIZON_DAYS).slice(0, model.config.blockSize + 1 - prior.length);
     if (days.length < 2) return;
-    const measured = days.map((_, vi) => Uint8Array.from(h.visits[vi]!.values, (x) => (Number.isFinite(x) ? 1 : 0)));
+    const measured = days.map((_, vi) => Uint8Array.from(visits[vi]!.values, (x) => (Number.isFinite(x) ? 1 : 0)));
     const sims = model.rollout({
-      statics: Array.from({ length: samples }, () => h.statics), initial: Array.from({ length: samples }, () => h.visits[0]!.values),
+      statics: Array.from({ length: samples }, () => h.statics), initial: Array.from({ length: samples }, () => visits[0]!.values),
       visitDays: days, exposures: h.exposures, rngs: Array.from({ length: samples }, (_, m) => new Rng(seed, p * 10_000 + m, 9)), measured,
+      prior: prior.map((v) => ({ day: v.day, values: Array.from({ length: samples }, () => v.values) })),
     });
     const s = new Float64Array(samples);
     for (let vi = 1; vi < days.length; vi++) {
       for (let v = 0; v < V; v++) {
-        const obs = h.visits[vi]!.values[v]!;
+        const obs = visits[vi]!.values[v]!;
         if (!Number.isFinite(obs)) continue;
         const mv = spec.measured[v]!;
         for (let m = 0; m < samples; m++) s[m] = normalise(mv, sims[v]![m * days.length + vi]!);

@@ -5,9 +5,10 @@
  * with the catalog's noise model, as the baseline visit of the training data was), the arm's
  * exposure schedule (armExposureEvents, the same codes the training cohort used), then
  * autoregressive sampling of every modelled variable at each scheduled visit, batched over
- * twins with the key/value cache. Draws come from new Rng(seed, twinId, Purpose.model) and
- * dropout from new Rng(seed, twinId, Purpose.dropout): arms are paired and batching does not
- * change results.
+ * twins with the key/value cache. A checkpoint with version-8 tokens also reads the screening
+ * readings of twins drawn on eligibility rules (TwinBatch.screening) as a visit before baseline.
+ * Draws come from new Rng(seed, twinId, Purpose.model) and dropout from new Rng(seed, twinId,
+ * Purpose.dropout): arms are paired and batching does not change results.
  */
 import { InputError } from '../core/errors.js';
 import { Purpose, Rng } from '../core/rng.js';
@@ -15,7 +16,7 @@ import type { SimulationContext, Simulator, Trajectories, TwinBatch } from '../c
 import { findDerived, findVariable, measurementSd, resolveColumn } from '../population/catalog.js';
 import type { ArmSpec, ScheduleSpec } from '../trial-dsl/spec.js';
 import { initBackend } from './backend.js';
-import { adherenceTarget, byDayStopsFirst, isExposureCode, exposureStart, type AdherencePoint, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
+import { adherenceTarget, byDayStopsFirst, isExposureCode, exposureStart, SCREENING_DAY, type AdherencePoint, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
 import { TwinModel } from './twin-model.js';
 
 export interface ExposureEvent {
@@ -147,6 +148,12 @@ export class ModelSimulator implements Simulator {
       return m;
     });
     const timeline = exposureTimeline(this.model, await this.armEvents(arm, schedule.durationDays), arm.id);
+    // version-8 tokens: the screening readings the twins were selected on enter as a visit before
+    // baseline (SCREENING_DAY), as the training supplements record them
+    const screenCols = spec.version >= 8 && batch.screening
+      ? spec.measured.map((m) => batch.screening![m.id] ?? null)
+      : [];
+    const screened = screenCols.some((c) => c !== null);
     const values: Record<string, Float64Array> = {};
     for (const x of scheduled) values[x] = new Float64Array(n * nv).fill(NaN);
     const drop = new Float64Array(n);
@@ -182,7 +189,18 @@ export class ModelSimulator implements Simulator {
         rngs.push(rng);
         drop[i] = dropoutDay(new Rng(ctx.seed, id, Purpose.dropout), arm.dropout ?? schedule.dropout, schedule.durationDays);
       }
-      const traj = this.model.rollout({ statics, initial, visitDays, exposures: timeline, rngs, measured });
+      let prior: { day: number; values: Float64Array[] }[] | undefined;
+      if (screened) {
+        const panels: Float64Array[] = [];
+        for (let i = c0; i < c1; i++) {
+          panels.push(Float64Array.from(spec.measured, (m, k) => {
+            const x = screenCols[k]?.[i];
+            return x === undefined || !Number.isFinite(x) ? NaN : Math.min(Math.max(x, m.plausible[0]), m.plausible[1]);
+          }));
+        }
+        prior = [{ day: SCREENING_DAY, values: panels }];
+      }
+      const traj = this.model.rollout({ statics, initial, visitDays, exposures: timeline, rngs, measured, prior });
       for (let i = c0; i < c1; i++) {
         const li = i - c0;
         schedule.visits.forEach((visit, vi) => {

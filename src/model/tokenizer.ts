@@ -47,6 +47,14 @@ export const YEARS_ON_CAP = 2;
  * the network from linear years-on and step-length inputs, and the bundled model's weight effect
  * follows the number of steps rather than the time (docs/model-card.md, session 12).
  */
+/**
+ * Day of the screening visit relative to the baseline visit (day 0), for twins drawn on
+ * eligibility rules: two weeks. A modelling choice, not a published figure: the reference world
+ * screens and measures baseline on the same true values, so only the gap's time features depend
+ * on it. The model engine (version-8 tokens) and the
+ * training supplements (scripts/model-cohort-supplement.mjs --screening-visit) use the same day.
+ */
+export const SCREENING_DAY = -14;
 export const KINETIC_TAUS = [30.4375 / 365.25, 1] as const;
 
 export interface MeasuredVar {
@@ -97,9 +105,15 @@ export interface TokenizerSpec {
    * on count from the episode's start, and the onset shares are the sum over the episode's
    * changes in level of that change times its own share (a linear first-order system), so a step
    * from 1 to 2.4 mg adds the onset of 1.4 mg, not a fresh start of 2.4 mg. Without dose changes
-   * 6 and 7 give the same tokens.
+   * 6 and 7 give the same tokens. 8: version 7's tokens, and measurements dated before time 0
+   * (a screening visit before entry, SCREENING_DAY) stay visits on negative days: days count from
+   * the first visit at or after time 0, where versions 1-7 count them from the first visit,
+   * whatever its date. The screening token's target is the baseline visit, so the model learns
+   * what a screening reading says about the baseline and the course (the regression to the mean
+   * of a population selected on that reading), and a trial's rollout starts from the same two
+   * visits (src/model/simulator.ts).
    */
-  readonly version: 1 | 2 | 3 | 4 | 5 | 6 | 7;
+  readonly version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
   readonly measured: readonly MeasuredVar[];
   readonly statics: readonly StaticVar[];
   readonly exposures: readonly ExposureCode[];
@@ -151,6 +165,15 @@ export interface History {
   readonly statics: Float64Array;
   readonly visits: Visit[];
   readonly exposures: ExposureTimeline;
+}
+
+/**
+ * A history as a rollout sees it: the visits before day 0 (screening; version-8 tokens only) as
+ * `prior`, and the visits from day 0 on (the first is the initial panel).
+ */
+export function splitPrior(h: History): { prior: Visit[]; visits: Visit[] } {
+  const k = h.visits.findIndex((v) => v.day >= 0);
+  return k <= 0 ? { prior: [], visits: k < 0 ? [] : h.visits } : { prior: h.visits.slice(0, k), visits: h.visits.slice(k) };
 }
 
 const STATIC_CORE = ['age', 'sex'];
@@ -284,7 +307,7 @@ function staticDefault(id: string): number {
  * Build the vocabulary and normalisation from a training cohort. Unknown codes (not in the
  * catalog, not an exposure, not in `extra`) are rejected with the list of them.
  */
-export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 | 5 | 6 | 7 = 3): TokenizerSpec {
+export function fitTokenizer(cohort: Cohort, extra: readonly ExtraVariable[] = [], version: 3 | 4 | 5 | 6 | 7 | 8 = 3): TokenizerSpec {
   const extraMap = new Map(extra.map((x) => [x.id, x] as const));
   const meas = new Map<string, { sum: number; sum2: number; n: number; t: Transform; def?: VariableDef; x?: ExtraVariable }>();
   const stat = new Map<string, { sum: number; sum2: number; n: number }>();
@@ -413,7 +436,8 @@ export function subjectHistory(spec: TokenizerSpec, s: CohortSubject, extra: rea
     }
   }
   const days = [...byDay.keys()].sort((a, b) => a - b);
-  const t0 = days.length ? days[0]! : 0;
+  // version 8 keeps visits before time 0 (screening) on negative days; before it, the first visit is day 0
+  const t0 = !days.length ? 0 : spec.version >= 8 ? (days.find((d) => d >= 0) ?? days[0]!) : days[0]!;
   const visits = days.map((d) => ({ day: d - t0, values: byDay.get(d)! }));
   const byCode = new Map<string, ExposurePoint[]>();
   for (const [code, pts] of expo) byCode.set(code, pts.map((p) => ({ ...p, day: p.day - t0 })).sort(byDayStopsFirst));
@@ -606,7 +630,7 @@ export function writeTokenShared(spec: TokenizerSpec, out: Float32Array, off: nu
   // version 5: the in-force features scaled by the planned adherence (1 otherwise)
   const v5 = spec.version === 5;
   const v6 = spec.version >= 6;
-  const v7 = spec.version === 7;
+  const v7 = spec.version >= 7;
   const dt = (nextDay - day) / 365.25;
   for (let e = 0; e < L.E; e++) {
     const x = spec.exposures[e]!;

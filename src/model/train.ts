@@ -97,8 +97,10 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
    * Tokeniser version of a model trained from scratch: 3 (the default); 4, which adds per
    * exposure and drug class the level times the planned adherence, so an effect proportional to
    * the dose actually taken is linear in one feature; or 5, which instead multiplies the level,
-   * in-force flag and years on of an exposure in force by its planned adherence
-   * (docs/model-card.md). A checkpoint started from (--init, --resume) keeps its own tokeniser.
+   * in-force flag and years on of an exposure in force by its planned adherence; 6, 7 and 8 as
+   * TokenizerSpec.version describes (docs/model-card.md). A checkpoint started from (--init,
+   * --resume) keeps its own tokeniser, except that --init may move a version-6 or -7 one to a
+   * later of 6-8 (the same layout).
    */
   readonly tokenizerVersion: number;
   /**
@@ -163,7 +165,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
     if (!Number.isInteger(s[k]) || s[k] < 1) throw new InputError(`${source}: setting '${k}' must be a positive integer. Received: ${k}=${s[k]}`);
   }
   if (!Number.isInteger(s.lateStarts)) throw new InputError(`${source}: setting 'lateStarts' must be a whole number (extra copies of each history that start at a later visit). Received: lateStarts=${s.lateStarts}`);
-  if (![3, 4, 5, 6, 7].includes(s.tokenizerVersion)) throw new InputError(`${source}: setting 'tokenizerVersion' must be 3, 4, 5, 6 or 7 (4 adds the level times the planned adherence per exposure; 5 scales the in-force features by it; 6 adds the share of a first-order onset or washout that happens in each step; 7 is 6 with a dose change inside an episode carried as one continuing exposure). Received: tokenizerVersion=${s.tokenizerVersion}`);
+  if (![3, 4, 5, 6, 7, 8].includes(s.tokenizerVersion)) throw new InputError(`${source}: setting 'tokenizerVersion' must be 3, 4, 5, 6, 7 or 8 (4 adds the level times the planned adherence per exposure; 5 scales the in-force features by it; 6 adds the share of a first-order onset or washout that happens in each step; 7 is 6 with a dose change inside an episode carried as one continuing exposure; 8 is 7 with measurements before time 0, a screening visit, kept as a visit before baseline). Received: tokenizerVersion=${s.tokenizerVersion}`);
   if (!Number.isInteger(s.interaction)) throw new InputError(`${source}: setting 'interaction' must be a whole number (the rank of the own x query interaction; 0 = none). Received: interaction=${s.interaction}`);
   if (s.residual !== 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residual' must be 0 (predict levels) or 1 (predict the change from each current value). Received: residual=${s.residual}`);
   if (s.residualVars.length > 0 && s.residual !== 1) throw new InputError(`${source}: setting 'residualVars' names the variables of a residual head, so it needs residual 1. Received: residual=${s.residual}, residualVars=${JSON.stringify(s.residualVars)}`);
@@ -405,12 +407,14 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       ? resolveSettings({ ...pickNonArch(opts.settings ?? {}), ...arch(initFrom.manifest) })
       : resolveSettings(opts.settings ?? {});
   const asked = opts.settings?.tokenizerVersion;
-  // version 7 keeps version 6's layout (it differs only where a dose changes inside an episode), so
-  // a version-6 checkpoint can be fine-tuned into version-7 tokens
-  const upgrade = !resumed && initFrom?.manifest.tokenizer.version === 6 && asked === 7;
-  const spec = resumed ? resumed.manifest.tokenizer : initFrom ? (upgrade ? { ...initFrom.manifest.tokenizer, version: 7 as const } : initFrom.manifest.tokenizer) : fitTokenizer(cohort, opts.extraVariables, s.tokenizerVersion as 3 | 4 | 5 | 6 | 7);
+  // versions 7 and 8 keep version 6's layout (7 differs only where a dose changes inside an
+  // episode, 8 only where a cohort has measurements before time 0), so a version-6 or -7
+  // checkpoint can be fine-tuned into a later one of the three
+  const fromVersion = initFrom?.manifest.tokenizer.version ?? 0;
+  const upgrade = !resumed && fromVersion >= 6 && (asked === 7 || asked === 8) && asked > fromVersion;
+  const spec = resumed ? resumed.manifest.tokenizer : initFrom ? (upgrade ? { ...initFrom.manifest.tokenizer, version: asked as 7 | 8 } : initFrom.manifest.tokenizer) : fitTokenizer(cohort, opts.extraVariables, s.tokenizerVersion as 3 | 4 | 5 | 6 | 7 | 8);
   if ((resumed || initFrom) && asked !== undefined && asked !== spec.version) {
-    throw new InputError(`tokenizerVersion ${asked} was asked for, but the checkpoint ${opts.resume ? 'being resumed' : 'given to --init'} has version ${spec.version} tokens`, ['  a checkpoint keeps its tokeniser (a version-6 one can be fine-tuned into version 7); train from scratch (no --init) for another version']);
+    throw new InputError(`tokenizerVersion ${asked} was asked for, but the checkpoint ${opts.resume ? 'being resumed' : 'given to --init'} has version ${spec.version} tokens`, ['  a checkpoint keeps its tokeniser (a version-6 one can be fine-tuned into version 7 or 8, a version-7 one into 8); train from scratch (no --init) for another version']);
   }
 
   const trainH: History[] = [];

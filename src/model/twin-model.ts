@@ -32,6 +32,12 @@ export interface RolloutRequest {
   readonly initial: readonly Float64Array[];
   /** Visit days, first = 0 (the initial values). */
   readonly visitDays: readonly number[];
+  /**
+   * Observed visits before day 0 (a screening visit; tokeniser version 8), by ascending negative
+   * day, each with one natural-unit panel per twin (NaN = not measured). They enter the history
+   * before the initial visit, as in training; nothing is sampled for them and they are not returned.
+   */
+  readonly prior?: readonly { readonly day: number; readonly values: readonly Float64Array[] }[];
   /** Exposure timeline (shared by every twin of an arm, or one per twin). */
   readonly exposures: ExposureTimeline | readonly ExposureTimeline[];
   /** One stream per twin. */
@@ -263,7 +269,24 @@ export class TwinModel {
       return raw;
     };
     const scratch = new Float32Array(F);
+    const prior = req.prior ?? [];
+    prior.forEach((p, k) => {
+      if (!(p.day < 0) || (k > 0 && !(p.day > prior[k - 1]!.day))) throw new RangeError(`rollout: prior visits must be on ascending negative days. Received: ${prior.map((q) => q.day).join(', ')}`);
+      if (p.values.length !== n) throw new RangeError(`rollout: prior visit ${k} has ${p.values.length} panels for ${n} twins`);
+    });
     try {
+      // the visits before day 0 enter the history (and the cache) first; their outputs are not used
+      prior.forEach((p, k) => {
+        const own = new Float32Array(n * Pn);
+        for (let i = 0; i < n; i++) writeTokenOwn(spec, own, i * Pn, req.statics[i]!, p.values[i]!);
+        const shared = new Float32Array(G * Q);
+        timelines.forEach((t, g) => {
+          writeTokenShared(spec, scratch, 0, p.day, k + 1 < prior.length ? prior[k + 1]!.day : days[0]!, t);
+          shared.set(scratch.subarray(Pn), g * Q);
+        });
+        history.push({ own, shared });
+        if (useCache) step(own, shared);
+      });
       for (let s = 0; s < nv - 1; s++) {
         const own = new Float32Array(n * Pn);
         for (let i = 0; i < n; i++) writeTokenOwn(spec, own, i * Pn, req.statics[i]!, cur[i]!);

@@ -9,7 +9,7 @@ import type { TwinBatch } from '../core/simulator.js';
 import type { EligibilityGroup, EligibilityRule, PopulationSpec, RangeRule, SexRule } from '../trial-dsl/spec.js';
 import { VARIABLES } from './catalog.js';
 import { drawBaseline, NVAR, VAR_INDEX, conditionProbability, type BaselineOptions, type LatentCondition } from './baseline.js';
-import { appliesToSex, conditionFor, isFlagRule, passes, passesAll, passesGroups, rowValue, screeningValues, validateRules } from './eligibility.js';
+import { appliesToSex, conditionFor, isFlagRule, passes, passesAll, passesGroups, rowValue, screenedVariables, screeningValues, validateRules } from './eligibility.js';
 
 export interface DrawResult {
   readonly batch: TwinBatch;
@@ -364,7 +364,19 @@ export function drawSynthetic(pop: PopulationSpec, seed: number): DrawResult {
     rows = order.map((i) => rows[i]);
     ids = order.map((i) => ids[i]);
   }
-  return { batch: toBatch(rows), draws, method, warnings, candidateIds: Uint32Array.from(ids) };
+  const batch = toBatch(rows);
+  // the screening readings the rules were checked on, re-derived from each twin's candidate id
+  const screened = screenedVariables(pop.eligibility, groups);
+  if (screened.length) {
+    const obs = new Float64Array(NVAR);
+    const cols = screened.map((id) => [id, new Float64Array(rows.length)] as const);
+    rows.forEach((r, i) => {
+      screeningValues(seed, ids[i], r, obs);
+      for (const [id, c] of cols) c[i] = obs[VAR_INDEX[id]];
+    });
+    return { batch: { ...batch, screening: Object.fromEntries(cols) }, draws, method, warnings, candidateIds: Uint32Array.from(ids) };
+  }
+  return { batch, draws, method, warnings, candidateIds: Uint32Array.from(ids) };
 }
 
 /**

@@ -26,6 +26,20 @@ export function screeningValues(seed: number, candidateId: number, truth: Float6
   }
 }
 
+/**
+ * The measured variables a screening visit reads for these rules: stored measurable continuous
+ * variables named by a rule (a derived one, such as non-HDL cholesterol, by its inputs), in
+ * catalog order. Fixed attributes (age, sex, height, condition flags) are not measurements.
+ */
+export function screenedVariables(rules: readonly EligibilityRule[], groups: readonly EligibilityGroup[] = []): string[] {
+  const named = new Set<string>();
+  for (const r of [...rules, ...groupRules(groups)]) {
+    const d = findDerived(r.variable);
+    if (d) d.inputs.forEach((x) => named.add(x)); else named.add(r.variable);
+  }
+  return VARIABLES.filter((v) => named.has(v.id) && v.measurable && v.kind === 'continuous').map((v) => v.id);
+}
+
 /** The value of a stored or derived variable from a row indexed like VARIABLES. */
 export function rowValue(id: string, row: Float64Array): number {
   const j = VAR_INDEX[id];

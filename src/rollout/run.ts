@@ -378,13 +378,15 @@ async function executePlanned(planned: Plan, opts: RunOptions, runDir: string, p
     const end = Math.min(n, start + manifest.shardSize);
     const ids = batch.ids.slice(start, end);
     const columns = sliceColumns(batch.columns, start, end, true);
+    const screening = batch.screening ? sliceColumns(batch.screening, start, end, true) : undefined;
     const allocation = alloc.arm.slice(start, end);
     const f = fault && (fault.shard === -1 || fault.shard === i) && attempt < (fault.times ?? Infinity) ? { mode: fault.mode, delayMs: fault.delayMs } : undefined;
     const task: ShardTask = {
       index: i, start, end, spec, seed: manifest.streamSeed, engine: spec.engine, checkpoint: manifest.checkpoint,
-      simulatorModule: opts.simulatorModule, ids, columns, allocation, keepTrajectories: manifest.trajectories, attempt, fault: f,
+      simulatorModule: opts.simulatorModule, ids, columns, screening, allocation, keepTrajectories: manifest.trajectories, attempt, fault: f,
     };
-    return { task, transfer: [ids.buffer, allocation.buffer, ...Object.values(columns).map((c) => c.buffer as ArrayBuffer)] };
+    const buffers = [...Object.values(columns), ...Object.values(screening ?? {})].map((c) => c.buffer as ArrayBuffer);
+    return { task, transfer: [ids.buffer, allocation.buffer, ...buffers] };
   };
 
   let fingerprint = results.size ? [...results.values()][0].fingerprint : '';

@@ -34,6 +34,8 @@ export interface ShardTask {
   readonly simulatorModule?: string;
   readonly ids: Uint32Array;
   readonly columns: Record<string, Float64Array>;
+  /** The twins' screening readings (TwinBatch.screening), when drawn on eligibility rules. */
+  readonly screening?: Record<string, Float64Array>;
   readonly allocation: Uint8Array;
   /** Return every arm's full trajectories (for --trajectories). */
   readonly keepTrajectories: boolean;
@@ -173,7 +175,7 @@ export async function runShardTask(task: ShardTask, inWorker: boolean): Promise<
   }
   const { spec } = task;
   const sim = await getSimulator(task.engine, task.checkpoint, task.simulatorModule);
-  const batch: TwinBatch = { ids: task.ids, columns: task.columns };
+  const batch: TwinBatch = task.screening ? { ids: task.ids, columns: task.columns, screening: task.screening } : { ids: task.ids, columns: task.columns };
   const n = task.end - task.start;
   if (task.ids.length !== n) throw new Error(`shard ${task.index}: expected ${n} twins, received ${task.ids.length}`);
   const variables = trackedVariables(spec);
@@ -230,6 +232,7 @@ export async function warmUp(task: WarmTask): Promise<{ ms: number }> {
       {
         index: -1, start: 0, end: m, spec: task.spec, seed: task.seed, engine: task.engine, checkpoint: task.checkpoint,
         simulatorModule: task.simulatorModule, ids: drawn.batch.ids, columns: drawn.batch.columns as Record<string, Float64Array>,
+        screening: drawn.batch.screening as Record<string, Float64Array> | undefined,
         allocation: new Uint8Array(m).map((_x, i) => i % task.spec.arms.length), keepTrajectories: false, attempt: 0,
       },
       true,

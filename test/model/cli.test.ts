@@ -94,10 +94,11 @@ describe('vtrial train (CLI)', () => {
     expect(() => resolveSettings({ residualVars: ['body_weight'] })).toThrow(/needs residual 1/);
     expect(() => resolveSettings({ residual: 1, residualVars: 'body_weight' })).toThrow(/'residualVars' must be a list/);
     expect(resolveSettings({ residual: 1, residualVars: ['bmi', 'bmi', 'waist'] }).residualVars).toEqual(['bmi', 'waist']);
-    expect(() => resolveSettings({ tokenizerVersion: 2 })).toThrow(/'tokenizerVersion' must be 3, 4, 5, 6 or 7/);
+    expect(() => resolveSettings({ tokenizerVersion: 2 })).toThrow(/'tokenizerVersion' must be 3, 4, 5, 6, 7 or 8/);
     expect(resolveSettings({ tokenizerVersion: 4 }).tokenizerVersion).toBe(4);
     expect(resolveSettings({ tokenizerVersion: 5 }).tokenizerVersion).toBe(5);
     expect(resolveSettings({ tokenizerVersion: 6 }).tokenizerVersion).toBe(6);
+    expect(resolveSettings({ tokenizerVersion: 8 }).tokenizerVersion).toBe(8);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
-import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, paddedWindows, normalise, denormalise, stepShare, KINETIC_TAUS, episodeAt, exposureAt } from '../../src/model/tokenizer.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, paddedWindows, normalise, denormalise, stepShare, KINETIC_TAUS, episodeAt, exposureAt, splitPrior, SCREENING_DAY } from '../../src/model/tokenizer.js';
 import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
@@ -434,5 +434,40 @@ describe('tokenizer exposure features (version 2 and 3)', () => {
     const L = featureLayout(spec);
     expect(L.F).toBe(3);
     expect(L.dim).toBe(L.offsets.classes + 3 * L.C);
+  });
+});
+
+describe('version 8: a screening visit before baseline', () => {
+  // s1 screened at day -14 on LDL-C, baseline at day 0, on atorvastatin from day 0
+  const screened = () => cohort([[SCREENING_DAY, 'ldl_c', 171], [0, 'DRUG//atorvastatin', 20]]);
+  it('keeps a measurement before time 0 as a visit on its negative day; versions before 8 start the days at the first visit', () => {
+    const c = screened();
+    const h8 = subjectHistory(fitTokenizer(c, [], 8), c.subjects[0]!);
+    expect(h8.visits.map((v) => v.day)).toEqual([-14, 0, 30, 90]);
+    expect(h8.visits[0]!.values[0]).toBe(171);
+    expect(h8.exposures.byCode.get('DRUG//atorvastatin')![0]!.day).toBe(0);
+    const h7 = subjectHistory(fitTokenizer(c, [], 7), c.subjects[0]!);
+    expect(h7.visits.map((v) => v.day)).toEqual([0, 14, 44, 104]);
+    expect(h7.exposures.byCode.get('DRUG//atorvastatin')![0]!.day).toBe(14);
+    const { prior, visits } = splitPrior(h8);
+    expect(prior.map((v) => v.day)).toEqual([-14]);
+    expect(visits.map((v) => v.day)).toEqual([0, 30, 90]);
+    expect(splitPrior(h7).prior).toEqual([]);
+  });
+  it('the screening token asks for the baseline visit; without a screening visit version 8 gives version 7 tokens', () => {
+    const c = screened();
+    const spec8 = fitTokenizer(c, [], 8);
+    const h = subjectHistory(spec8, c.subjects[0]!);
+    const enc = encodeHistories(spec8, [h], 8);
+    expect(enc.tokens).toBe(3);
+    // the first token's target is the baseline LDL-C (visit at day 0)
+    expect(denormalise(spec8.measured[0]!, enc.y[0]!)).toBeCloseTo(130, 6);
+    const plain = cohort([[0, 'DRUG//atorvastatin', 20]]);
+    const s7 = fitTokenizer(plain, [], 7), s8 = fitTokenizer(plain, [], 8);
+    for (const sub of plain.subjects) {
+      const a = subjectHistory(s7, sub), b = subjectHistory(s8, sub);
+      expect(b.visits.map((v) => v.day)).toEqual(a.visits.map((v) => v.day));
+      for (const i of [0, 1]) expect(Array.from(queryToken(s8, b, i))).toEqual(Array.from(queryToken(s7, a, i)));
+    }
   });
 });

@@ -196,7 +196,7 @@ describe('rollout spread multipliers', () => {
 });
 
 describe('planned adherence reaches the model', () => {
-  it.each([3, 4, 5, 6, 7])('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence (tokeniser version %i)', async (tokenizerVersion) => {
+  it.each([3, 4, 5, 6, 7, 8])('a tiny model trained where the effect scales with adherence gives a smaller effect at low planned adherence (tokeniser version %i)', async (tokenizerVersion) => {
     const dir = mkdtempSync(join(tmpdir(), 'vtrial-adh-'));
     const r = await trainModel({ cohort: tinyCohort(800, 13, true), outDir: dir, settings: { ...TINY_SETTINGS, epochs: 6, tokenizerVersion } });
     r.params.forEach((v) => v.dispose());
@@ -240,6 +240,51 @@ describe('planned adherence reaches the model', () => {
     expect(full).toBeLessThan(-25);
     expect(low).toBeLessThan(0);
     expect(low / full).toBeLessThan(0.6);
+  }, 120_000);
+});
+
+describe('version 8: the screening visit', () => {
+  it('a version-7 checkpoint fine-tunes into version 8, which reads the twins\' screening readings as a visit before baseline; version 7 ignores them', async () => {
+    const v7 = mkdtempSync(join(tmpdir(), 'vtrial-scr7-'));
+    const a = await trainModel({ cohort: tinyCohort(200, 19), outDir: v7, settings: { ...TINY_SETTINGS, epochs: 1, tokenizerVersion: 7 } });
+    a.params.forEach((v) => v.dispose());
+    const v8 = mkdtempSync(join(tmpdir(), 'vtrial-scr8-'));
+    const b = await trainModel({ cohort: tinyCohort(200, 19), outDir: v8, init: v7, settings: { ...TINY_SETTINGS, epochs: 1, tokenizerVersion: 8 } });
+    b.params.forEach((v) => v.dispose());
+    expect([b.manifest.tokenizer.version, b.manifest.train.tokenizerVersion]).toEqual([8, 8]);
+    // a version-8 checkpoint is not moved back
+    await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-scr-back-')), init: v8, settings: { ...TINY_SETTINGS, tokenizerVersion: 7 } }))
+      .rejects.toThrow(/tokenizerVersion 7 was asked for, but the checkpoint given to --init has version 8 tokens/);
+
+    const schedule: ScheduleSpec = { durationDays: 182, visits: VISIT_DAYS.map((d) => ({ label: `day ${d}`, day: d, variables: ['ldl_c'] })), dropout: 0 };
+    const n = 60;
+    const ids = Uint32Array.from({ length: n }, (_, i) => i);
+    const columns = { age: Float64Array.from({ length: n }, (_, i) => 40 + (i % 30)), sex: Float64Array.from({ length: n }, (_, i) => i % 2), ldl_c: Float64Array.from({ length: n }, () => 130) };
+    const screening = { ldl_c: Float64Array.from({ length: n }, () => 220) };
+    const arm: ArmSpec = { id: 'none', label: 'none', role: 'control', interventions: [] };
+    const run = async (dir: string, withScreening: boolean) => {
+      const sim = await createModelSimulator(dir, { exposureFn: () => [] });
+      return Array.from((await sim.simulate(withScreening ? { ids, columns, screening } : { ids, columns }, arm, schedule, { seed: 4 })).values.ldl_c!);
+    };
+    expect(await run(v7, true)).toEqual(await run(v7, false));
+    const [w, wo] = [await run(v8, true), await run(v8, false)];
+    const nv = VISIT_DAYS.length;
+    for (let i = 0; i < n; i++) expect(w[i * nv]).toBe(wo[i * nv]); // the baseline panel is the same measurement
+    expect(w.filter((x, k) => k % nv !== 0 && x !== wo[k]).length).toBe(n * (nv - 1)); // every later visit hears the screening
+
+    // the key/value cache and the full re-run agree with a visit before baseline
+    const model = await TwinModel.load(v8);
+    const V = model.tokenizer.measured.length;
+    const req = (cache: boolean) => ({
+      statics: Array.from({ length: 4 }, () => Float64Array.from(model.tokenizer.statics, (st) => (st.id === 'age' ? 50 : st.id === 'sex' ? 1 : NaN))),
+      initial: Array.from({ length: 4 }, () => Float64Array.from({ length: V }, (_, k) => (model.tokenizer.measured[k]!.id === 'ldl_c' ? 130 : NaN))),
+      visitDays: [0, 30, 90], exposures: { byCode: new Map(), adherence: new Map() }, rngs: Array.from({ length: 4 }, (_, i) => new Rng(3, i, 1)),
+      prior: [{ day: -14, values: Array.from({ length: 4 }, () => Float64Array.from({ length: V }, (_, k) => (model.tokenizer.measured[k]!.id === 'ldl_c' ? 220 : NaN))) }], cache,
+    });
+    const [c1, c0] = [model.rollout(req(true)), model.rollout(req(false))];
+    c1.forEach((col, v) => col.forEach((x, k) => (Number.isNaN(x) ? expect(c0[v]![k]).toBeNaN() : expect(c0[v]![k]).toBeCloseTo(x, 3))));
+    expect(() => model.rollout({ ...req(true), prior: [{ day: 3, values: req(true).prior[0]!.values }] })).toThrow(/ascending negative days/);
+    model.dispose();
   }, 120_000);
 });
 

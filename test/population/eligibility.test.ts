@@ -198,3 +198,26 @@ describe('sex-specific eligibility ranges', () => {
     expect(Array.from(r.batch.columns.sex!).every((x) => x === 0)).toBe(true);
   });
 });
+
+describe('screening readings travel with the twins', () => {
+  it('the batch carries, for the measured variables the rules name, the readings each twin was selected on', () => {
+    const groups: EligibilityGroup[] = [{ atLeast: 1, options: [[{ variable: 'ldl_c', min: 160 }], [{ variable: 'non_hdl_c', min: 190 }]] }];
+    const r = drawSynthetic(pop({ n: 300, eligibility: [{ variable: 'age', min: 40 }, { variable: 'sbp', min: 150, max: 180 }, { variable: 'diabetes', equals: 0 }], eligibilityGroups: groups }), SEED);
+    const s = r.batch.screening!;
+    // age and the diabetes flag are not measurements; non-HDL-C is read through its inputs
+    expect(Object.keys(s).sort()).toEqual(['hdl_c', 'ldl_c', 'sbp', 'total_cholesterol']);
+    const obs = screening(r, SEED);
+    obs.forEach((o, i) => {
+      for (const id of Object.keys(s)) expect(s[id]![i]).toBe(o[col(id)]);
+      expect(s.sbp![i]).toBeGreaterThanOrEqual(150);
+      expect(s.sbp![i]).toBeLessThanOrEqual(180);
+    });
+    // readings, not true values: selected on a noisy high reading, the truth sits lower on average
+    expect(mean(s.sbp!)).toBeGreaterThan(mean(r.batch.columns.sbp!) + 1);
+  });
+
+  it('a population with no rule on a measurement has no screening readings', () => {
+    expect(drawSynthetic(pop({ n: 50, eligibility: [{ variable: 'age', min: 30 }] }), SEED).batch.screening).toBeUndefined();
+    expect(drawSynthetic(pop({ n: 50 }), SEED).batch.screening).toBeUndefined();
+  });
+});

@@ -6,7 +6,8 @@ import type { TrialSpec } from '../../src/trial-dsl/spec.js';
 import type { TwinBatch } from '../../src/core/simulator.js';
 import type { InputError } from '../../src/core/errors.js';
 import { RunInterrupted, ShardFailed, runTrial, runInfoOf, type RunOptions } from '../../src/rollout/run.js';
-import { fingerprintData, fixtureTwins, SIMULATOR, SMALL_TRIAL, tempDir } from './helpers.js';
+import { fingerprintData, fixtureTwins, FIXTURES, SIMULATOR, SMALL_TRIAL, tempDir } from './helpers.js';
+import { pathToFileURL } from 'node:url';
 
 let spec: TrialSpec;
 let twins: TwinBatch;
@@ -31,6 +32,14 @@ describe('runTrial with a worker pool (fixture simulator)', () => {
     expect(fingerprintData(three)).toBe(f1);
     expect(runInfoOf(three)?.workers).toBe(3);
     expect(runInfoOf(one)?.fingerprint).toBe('test-fixture-simulator/1');
+  });
+
+  it('hands each shard the screening readings its drawn twins were selected on', async () => {
+    const screeningSim = pathToFileURL(join(FIXTURES, 'screening-simulator.mjs')).href;
+    const drawn = await runTrial(spec, { simulatorModule: screeningSim, shardSize: 50, fault: null, workers: 2 });
+    expect(drawn.allocation.length).toBe(spec.population.n);
+    // twins supplied without readings reach the simulator without them (the fixture refuses)
+    await expect(runTrial(spec, { ...base(), simulatorModule: screeningSim, workers: 1, maxAttempts: 1 })).rejects.toThrow(/screening readings missing/);
   });
 
   it('rolls every twin out under every arm with the same streams (paired counterfactuals)', async () => {
