@@ -334,7 +334,10 @@ if (want('treated')) {
 // partly noise, which shrinks a proportional drug effect acting on it (session 15,
 // docs/model-card.md). Here: no intervention, 1,000 twins per screened population, mean change from
 // baseline at 6 months, model vs world, within tolerance as section 3 (the world's change is near
-// zero, so in practice its 95% Monte Carlo half-width); counted apart from the score.
+// zero, so in practice its 95% Monte Carlo half-width); counted apart from the score. A checkpoint
+// with version-8 tokens also reads each twin's screening reading as a visit before baseline
+// (session 16); for it the model's change without that visit is recorded too
+// (modelWithoutScreening), which measures how much the checkpoint uses the reading.
 if (want('screened')) {
   const SCREENED = [
     ['TG 500-2,000 mg/dL', [{ variable: 'triglycerides', min: 500, max: 2000 }], 'triglycerides'],
@@ -355,8 +358,13 @@ if (want('screened')) {
     const nv = rt.visitDays.length;
     const baseMean = (t) => mean(Array.from({ length: t.n }, (_, i) => t.values[outcome][i * nv]));
     const c = compareEffect(change(rt, outcome), change(mt, outcome));
-    result.screenedCourses.push({ population, outcome, baseline: baseMean(rt), ...c });
-    log(`screened ${population}: ${outcome} baseline ${baseMean(rt).toFixed(1)}, untreated 6-month change reference ${c.reference.toFixed(2)} model ${c.model.toFixed(2)} ${c.within ? 'OK' : 'MISS'}`);
+    let without;
+    if (spec.version >= 8 && sb.screening) {
+      const m0 = await sim.simulate({ ids: sb.ids, columns: sb.columns }, control, ssched, ctx);
+      without = mean(change(m0, outcome));
+    }
+    result.screenedCourses.push({ population, outcome, baseline: baseMean(rt), ...c, ...(without === undefined ? {} : { modelWithoutScreening: without }) });
+    log(`screened ${population}: ${outcome} baseline ${baseMean(rt).toFixed(1)}, untreated 6-month change reference ${c.reference.toFixed(2)} model ${c.model.toFixed(2)}${without === undefined ? '' : ` (${without.toFixed(2)} without the screening visit)`} ${c.within ? 'OK' : 'MISS'}`);
   }
 }
 
