@@ -45,6 +45,10 @@
 // visit records them; a model trained with version-8 tokens reads them (and the model engine gives
 // it the same visit for twins drawn on eligibility rules). Without the option the file is the same
 // as before it existed.
+// --full-panels: every visit measures every panel, and visits are monthly (every 28-35 days), so
+// the model sees histories like the ones a rollout that feeds every sampled variable at monthly
+// latent steps builds (rolloutFeed 'all', rolloutStepDays 31): a long run of full panels, in which
+// a persistent high level stays where it is. Without the option the file is the same as before.
 // Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
 // written with different seeds can be concatenated into one cohort.
 import { createWriteStream } from 'node:fs';
@@ -71,6 +75,7 @@ const pcAt = process.argv.indexOf('--placebo-controls');
 const PLACEBO_CONTROLS = pcAt < 0 ? 0 : Number(process.argv[pcAt + 1]);
 if (!(PLACEBO_CONTROLS >= 0 && PLACEBO_CONTROLS <= 1)) { process.stderr.write(`--placebo-controls must be a share from 0 to 1 (got '${process.argv[pcAt + 1]}')\n`); process.exit(2); }
 const SCREENING_VISIT = process.argv.includes('--screening-visit');
+const FULL_PANELS = process.argv.includes('--full-panels');
 if (SCREENING_VISIT && !ENRICHED) { process.stderr.write('--screening-visit needs an enriched cohort (--enriched, --lifestyle, --add-on or --combined): only they are screened\n'); process.exit(2); }
 if (PLACEBO_CONTROLS > 0 && !ENRICHED) { process.stderr.write('--placebo-controls needs --enriched (it replaces the indicated episodes)\n'); process.exit(2); }
 // the placebo an indicated drug or supplement is compared against
@@ -314,9 +319,9 @@ for (let s = 0; s < N; s++) {
   }
   const vr = new Rng(SEED, sid, P_VIS);
   const visits = [];
-  for (let day = 0; day <= days; day += Math.max(7, Math.round(vr.exponential(1 / (TRIAL_LIKE ? 40 : 60))))) {
+  for (let day = 0; day <= days; day += FULL_PANELS ? 28 + vr.int(8) : Math.max(7, Math.round(vr.exponential(1 / (TRIAL_LIKE ? 40 : 60))))) {
     const vars = [];
-    PANELS.forEach((p, k) => { if (day === 0 || vr.uniform() < PANEL_P[k]) vars.push(...p); });
+    PANELS.forEach((p, k) => { if (day === 0 || FULL_PANELS || vr.uniform() < PANEL_P[k]) vars.push(...p); });
     visits.push({ label: `d${day}`, day, variables: vars });
   }
   const arm = { id: 'cohort', label: 'cohort', role: 'experimental', interventions: ivs };

@@ -1,0 +1,57 @@
+/**
+ * scripts/model-cohort-supplement.mjs, the options that shape what a version-8 model learns:
+ * --screening-visit writes the readings each enriched participant was selected on at day
+ * SCREENING_DAY and changes nothing else; --full-panels measures every panel monthly.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SCREENING_DAY } from '../../src/model/tokenizer.js';
+
+const SCRIPT = join(__dirname, '..', '..', 'scripts', 'model-cohort-supplement.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'vtrial-supp-'));
+const write = (name: string, ...opts: string[]) => {
+  const out = join(dir, name);
+  execFileSync(process.execPath, [SCRIPT, '40', '1', '303', out, '--trial-like', '--enriched', ...opts], { stdio: 'pipe' });
+  return readFileSync(out, 'utf8').trim().split('\n');
+};
+
+describe('model-cohort-supplement', () => {
+  it('--screening-visit adds the screening readings before baseline and leaves every other row as it was', () => {
+    const plain = write('plain.csv');
+    const screened = write('screened.csv', '--screening-visit');
+    const early = screened.filter((l) => l.split(',')[1] === String(SCREENING_DAY));
+    expect(early.length).toBeGreaterThan(10);
+    // measured variables only (the strata's rules on BP, lipids, glucose and BMI), never age or a flag
+    for (const l of early) expect(['sbp', 'dbp', 'ldl_c', 'triglycerides', 'hba1c', 'fasting_glucose', 'bmi', 'total_cholesterol', 'hdl_c']).toContain(l.split(',')[2]);
+    expect(screened.filter((l) => l.split(',')[1] !== String(SCREENING_DAY))).toEqual(plain);
+    // a participant with a screening SBP also has a baseline SBP (the visit comes before the trial's own)
+    const sbp = early.find((l) => l.split(',')[2] === 'sbp')!;
+    const id = sbp.split(',')[0]!;
+    expect(screened.some((l) => l.startsWith(`${id},0,sbp,`))).toBe(true);
+  }, 60_000);
+
+  it('--full-panels measures every panel at monthly visits', () => {
+    const rows = write('full.csv', '--full-panels');
+    const first = rows[1]!.split(',')[0]!;
+    const own = rows.filter((l) => l.startsWith(`${first},`));
+    const byDay = new Map<number, Set<string>>();
+    for (const l of own) {
+      const [, t, code] = l.split(',');
+      if (code!.includes('//') || code === 'AGE' || code === 'height') continue;
+      const d = Number(t);
+      if (!byDay.has(d)) byDay.set(d, new Set());
+      byDay.get(d)!.add(code!);
+    }
+    const days = [...byDay.keys()].sort((a, b) => a - b);
+    expect(days.length).toBeGreaterThanOrEqual(10);
+    for (let k = 1; k < days.length; k++) expect(days[k]! - days[k - 1]!).toBeGreaterThanOrEqual(28);
+    for (let k = 1; k < days.length; k++) expect(days[k]! - days[k - 1]!).toBeLessThanOrEqual(35);
+    // every visit but a dropout's last has the same full set of variables as the baseline
+    const full = byDay.get(0)!.size;
+    expect(full).toBeGreaterThan(35);
+    expect(days.filter((d) => byDay.get(d)!.size === full).length).toBeGreaterThanOrEqual(days.length - 1);
+  }, 60_000);
+});
