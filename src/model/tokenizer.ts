@@ -47,15 +47,16 @@ export const YEARS_ON_CAP = 2;
  * the network from linear years-on and step-length inputs, and the bundled model's weight effect
  * follows the number of steps rather than the time (docs/model-card.md, session 12).
  */
+export const KINETIC_TAUS = [30.4375 / 365.25, 1] as const;
+
 /**
  * Day of the screening visit relative to the baseline visit (day 0), for twins drawn on
  * eligibility rules: two weeks. A modelling choice, not a published figure: the reference world
  * screens and measures baseline on the same true values, so only the gap's time features depend
- * on it. The model engine (version-8 tokens) and the
- * training supplements (scripts/model-cohort-supplement.mjs --screening-visit) use the same day.
+ * on it. The model engine (version-8 tokens) and the training supplements
+ * (scripts/model-cohort-supplement.mjs --screening-visit) use the same day.
  */
 export const SCREENING_DAY = -14;
-export const KINETIC_TAUS = [30.4375 / 365.25, 1] as const;
 
 export interface MeasuredVar {
   readonly id: string;
