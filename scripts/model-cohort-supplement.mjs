@@ -284,7 +284,7 @@ if (ENRICHED) {
     for (let i = 0; i < n; i++) {
       strataOf[at + i] = k;
       enrichedRows.push(Float64Array.from(VARIABLES, (v) => d.batch.columns[v.id][i]));
-      screeningRows.push(scr.map(([id, c]) => [id, c[i]]));
+      if (SCREENING_VISIT) screeningRows.push(scr.map(([id, c]) => [id, c[i]]));
     }
     at += n;
   });
