@@ -45,6 +45,11 @@
 // visit records them; a model trained with version-8 tokens reads them (and the model engine gives
 // it the same visit for twins drawn on eligibility rules). Without the option the file is the same
 // as before it existed.
+// --untreated P (0-1, with an enriched option other than --combined): the share of participants
+// given no intervention at all (default 0.12), so the untreated course of a screened population
+// (regression to the mean after selection on a screening reading, the drift of trial
+// participation) is seen often enough to be learned. Without the option the file is the same as
+// before it existed.
 // --full-panels: every visit measures every panel, and visits are monthly (every 28-35 days), so
 // the model sees histories like the ones a rollout that feeds every sampled variable at monthly
 // latent steps builds (rolloutFeed 'all', rolloutStepDays 31): a long run of full panels, in which
@@ -76,6 +81,10 @@ const PLACEBO_CONTROLS = pcAt < 0 ? 0 : Number(process.argv[pcAt + 1]);
 if (!(PLACEBO_CONTROLS >= 0 && PLACEBO_CONTROLS <= 1)) { process.stderr.write(`--placebo-controls must be a share from 0 to 1 (got '${process.argv[pcAt + 1]}')\n`); process.exit(2); }
 const SCREENING_VISIT = process.argv.includes('--screening-visit');
 const FULL_PANELS = process.argv.includes('--full-panels');
+const utAt = process.argv.indexOf('--untreated');
+const UNTREATED = utAt < 0 ? 0.12 : Number(process.argv[utAt + 1]);
+if (!(UNTREATED >= 0 && UNTREATED <= 1)) { process.stderr.write(`--untreated must be a share from 0 to 1 (got '${process.argv[utAt + 1]}')\n`); process.exit(2); }
+if (utAt >= 0 && (!ENRICHED || COMBINED)) { process.stderr.write('--untreated needs --enriched, --lifestyle or --add-on (a --combined participant always keeps a background programme)\n'); process.exit(2); }
 if (SCREENING_VISIT && !ENRICHED) { process.stderr.write('--screening-visit needs an enriched cohort (--enriched, --lifestyle, --add-on or --combined): only they are screened\n'); process.exit(2); }
 if (PLACEBO_CONTROLS > 0 && !ENRICHED) { process.stderr.write('--placebo-controls needs --enriched (it replaces the indicated episodes)\n'); process.exit(2); }
 // the placebo an indicated drug or supplement is compared against
@@ -304,7 +313,7 @@ for (let s = 0; s < N; s++) {
   const r = new Rng(SEED, sid, P_EXP);
   const ivs = [];
   const matched = ENRICHED ? STRATA_USED[strataOf[s]][3] : null;
-  const nEp = COMBINED ? 0 : ENRICHED && r.uniform() < 0.12 ? 0 : TRIAL_LIKE ? 1 + r.int(2) : 2 + r.int(2);
+  const nEp = COMBINED ? 0 : ENRICHED && r.uniform() < UNTREATED ? 0 : TRIAL_LIKE ? 1 + r.int(2) : 2 + r.int(2);
   if (COMBINED) ivs.push(...combinedEpisodes(r, STRATA_USED[strataOf[s]], days));
   for (let e = 0; e < nEp; e++) {
     const start = TRIAL_LIKE && r.uniform() < (LIFESTYLE ? 0.8 : 0.7) ? 0 : Math.round(r.uniform() * days * (LIFESTYLE ? 0.5 : 0.8));

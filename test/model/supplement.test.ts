@@ -1,7 +1,8 @@
 /**
  * scripts/model-cohort-supplement.mjs, the options that shape what a version-8 model learns:
  * --screening-visit writes the readings each enriched participant was selected on at day
- * SCREENING_DAY and changes nothing else; --full-panels measures every panel monthly.
+ * SCREENING_DAY and changes nothing else; --full-panels measures every panel monthly;
+ * --untreated sets the share of participants given no intervention.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -53,5 +54,24 @@ describe('model-cohort-supplement', () => {
     const full = byDay.get(0)!.size;
     expect(full).toBeGreaterThan(35);
     expect(days.filter((d) => byDay.get(d)!.size === full).length).toBeGreaterThanOrEqual(days.length - 1);
+  }, 60_000);
+
+  it('--untreated 1 gives no participant an intervention; the default share is 0.12', () => {
+    const exposures = (rows: string[]) => rows.filter((l) => /^(DRUG|DIET|EXERCISE|WEIGHT_LOSS|SUPPLEMENT|PLACEBO|BEHAVIOUR|SLEEP|FASTING|ADHERENCE)/.test(l.split(',')[2]!));
+    const none = write('untreated.csv', '--untreated', '1');
+    expect(none.length).toBeGreaterThan(100);
+    expect(exposures(none)).toEqual([]);
+    // the default written out is the same file as no option
+    expect(write('default.csv', '--untreated', '0.12')).toEqual(write('plain2.csv'));
+    const all = write('treated.csv', '--untreated', '0');
+    const ids = new Set(all.slice(1).map((l) => l.split(',')[0]));
+    const withExposure = new Set(exposures(all).map((l) => l.split(',')[0]));
+    expect(withExposure.size).toBe(ids.size);
+  }, 60_000);
+
+  it('--untreated rejects a share outside 0-1 and a --combined cohort', () => {
+    expect(() => write('bad.csv', '--untreated', '1.5')).toThrow(/--untreated must be a share from 0 to 1/);
+    const out = join(dir, 'comb.csv');
+    expect(() => execFileSync(process.execPath, [SCRIPT, '20', '1', '303', out, '--combined', '--untreated', '1'], { stdio: 'pipe' })).toThrow(/a --combined participant always keeps/);
   }, 60_000);
 });
