@@ -3,10 +3,27 @@
  * what it was trained on, how it was trained and the losses it reached. The bundled default
  * model's card (docs/model-card.md) adds the measured quality figures.
  */
-import type { Manifest } from './checkpoint.js';
+import type { Lineage, Manifest } from './checkpoint.js';
 
 function f(x: number, d = 4): string {
   return Number.isFinite(x) ? x.toFixed(d) : String(x);
+}
+
+/** The checkpoints a fine-tuned one descends from, latest first, as Markdown (empty from scratch). */
+function lineage(m: Manifest): string {
+  const rows: string[] = [];
+  for (let l: Lineage | undefined = m.startedFrom; l; l = l.startedFrom) {
+    rows.push(`| \`${l.hash}\` | ${l.created} | \`${l.cohortFile}\` (sha256 ${l.cohortSha256 || 'n/a'}) | ${l.steps} | ${l.tokenizerVersion} |`);
+  }
+  if (rows.length === 0) return '';
+  return `
+Started from another checkpoint (\`vtrial train --init\`): the figures above are this run's only.
+The checkpoints it descends from, latest first (each trained on the cohort named, for the steps given):
+
+| checkpoint | created | cohort | steps | tokeniser version |
+|---|---|---|---|---|
+${rows.join('\n')}
+`;
 }
 
 export function writeModelCard(m: Manifest): string {
@@ -47,8 +64,11 @@ training ${f(m.metrics.trainLoss)}, validation ${f(m.metrics.valLoss)} (best ${f
 | epoch | step | train loss | validation loss | seconds |
 |---|---|---|---|---|
 ${hist}
+${lineage(m)}
+${m.rolloutStepDays || m.rolloutFeed === 'all' ? `## Rollouts
+${m.rolloutStepDays ? `Between visits more than ${m.rolloutStepDays} days apart a rollout inserts latent visits (sampled, fed to the history, not reported), so it steps at most ${m.rolloutStepDays} days at a time. ` : ''}${m.rolloutFeed === 'all' ? 'Every sampled variable is fed back to the history at each step, as a full panel (rolloutFeed "all").' : 'Only the variables a visit measures are fed back to the history.'}
 
-## Variables
+` : ''}## Variables
 Measured: ${t.measured.map((v) => v.id).join(', ')}.
 
 Static: ${t.statics.map((v) => v.id).join(', ')}.

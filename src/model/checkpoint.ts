@@ -50,6 +50,20 @@ export interface TrainingMetrics {
   readonly history: readonly { epoch: number; step: number; trainLoss: number; valLoss: number; seconds: number }[];
 }
 
+/**
+ * The checkpoint a `vtrial train --init` run started from (its hash, cohort and steps), and,
+ * nested, the one that one started from: a fine-tuned checkpoint's whole training history.
+ */
+export interface Lineage {
+  readonly hash: string;
+  readonly created: string;
+  readonly cohortFile: string;
+  readonly cohortSha256: string;
+  readonly steps: number;
+  readonly tokenizerVersion: number;
+  readonly startedFrom?: Lineage;
+}
+
 export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly created: string;
@@ -77,6 +91,8 @@ export interface Manifest {
    * variables, the others enter as missing) or 'all' (every modelled variable, as a full panel).
    */
   readonly rolloutFeed?: 'measured' | 'all';
+  /** Absent for a run from scratch; a --init run's starting checkpoint (kept through --resume). */
+  readonly startedFrom?: Lineage;
   /** Free-form evaluation results added by the evaluation script. */
   readonly evaluation?: Record<string, unknown>;
 }

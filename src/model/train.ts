@@ -24,7 +24,7 @@ import {
 } from './transformer.js';
 import {
   saveWeights, saveManifest, saveTrainState, loadTrainState, loadCheckpoint, catalogHash, MANIFEST_FORMAT,
-  type Manifest, type TrainingMetrics, type TrainingSummary,
+  type Manifest, type Lineage, type TrainingMetrics, type TrainingSummary,
 } from './checkpoint.js';
 import { writeModelCard } from './card.js';
 import { fitCopula } from './copula.js';
@@ -400,6 +400,14 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   }
   if (opts.init && opts.resume) throw new InputError('--init and --resume cannot be combined', ['  --resume continues a run in --out; --init starts a new run from another checkpoint']);
   const initFrom = opts.init ? await loadCheckpoint(opts.init) : undefined;
+  const startedFrom: Lineage | undefined = resumed
+    ? resumed.manifest.startedFrom
+    : initFrom
+      ? {
+          hash: initFrom.hash, created: initFrom.manifest.created, cohortFile: initFrom.manifest.data.cohortFile, cohortSha256: initFrom.manifest.data.cohortSha256,
+          steps: initFrom.manifest.metrics.steps, tokenizerVersion: initFrom.manifest.tokenizer.version, ...(initFrom.manifest.startedFrom ? { startedFrom: initFrom.manifest.startedFrom } : {}),
+        }
+      : undefined;
   const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0, residualVars: (m.config.residualVars ?? []).map((i) => m.tokenizer.measured[i]!.id), interaction: m.config.interaction ?? 0 });
   const s = resumed
     ? resolveSettings({ ...withoutTokenizerVersion(resumed.manifest.train as Partial<TrainSettings>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
@@ -581,6 +589,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       format: MANIFEST_FORMAT, created: new Date().toISOString(), engineVersion: ENGINE_VERSION, backend: opts.backend ?? tf.getBackend(),
       config: c, train: { ...s, tokenizerVersion: spec.version }, tokenizer: spec, catalogSha256: catalogHash(), data: summary, paramCount: paramCount(params),
       metrics: { epochs: epoch, steps: step, wallSeconds: Math.round(elapsed()), tokensPerSecond: Math.round(tokensPerSecond), trainLoss: lastTrainLoss, valLoss, bestValLoss: bestVal, stoppedBecause, history },
+      ...(startedFrom ? { startedFrom } : {}),
     };
   }
 

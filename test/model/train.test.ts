@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/model/backend.js';
 import { trainModel } from '../../src/model/train.js';
+import { checkpointHash } from '../../src/model/checkpoint.js';
 import { createModelSimulator } from '../../src/model/simulator.js';
 import type { ArmSpec, ScheduleSpec } from '../../src/trial-dsl/spec.js';
 import { TwinModel } from '../../src/model/twin-model.js';
@@ -252,6 +253,20 @@ describe('version 8: the screening visit', () => {
     const b = await trainModel({ cohort: tinyCohort(200, 19), outDir: v8, init: v7, settings: { ...TINY_SETTINGS, epochs: 1, tokenizerVersion: 8 } });
     b.params.forEach((v) => v.dispose());
     expect([b.manifest.tokenizer.version, b.manifest.train.tokenizerVersion]).toEqual([8, 8]);
+    // the lineage: the version-7 checkpoint it started from, by hash, cohort and steps, in the manifest and the card
+    expect(a.manifest.startedFrom).toBeUndefined();
+    const aHash = await checkpointHash(v7);
+    expect(b.manifest.startedFrom).toEqual({ hash: aHash, created: a.manifest.created, cohortFile: a.manifest.data.cohortFile, cohortSha256: a.manifest.data.cohortSha256, steps: a.manifest.metrics.steps, tokenizerVersion: 7 });
+    const card = readFileSync(join(v8, 'model-card.md'), 'utf8');
+    expect(card).toContain('Started from another checkpoint');
+    expect(card).toContain(aHash);
+    expect(readFileSync(join(v7, 'model-card.md'), 'utf8')).not.toContain('Started from');
+    // a second fine-tune carries the whole chain
+    const v8b = mkdtempSync(join(tmpdir(), 'vtrial-scr8b-'));
+    const c = await trainModel({ cohort: tinyCohort(60, 23), outDir: v8b, init: v8, settings: { ...TINY_SETTINGS, epochs: 1 } });
+    c.params.forEach((v) => v.dispose());
+    expect(c.manifest.startedFrom?.hash).toBe(await checkpointHash(v8));
+    expect(c.manifest.startedFrom?.startedFrom).toEqual(b.manifest.startedFrom);
     // a version-8 checkpoint is not moved back
     await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-scr-back-')), init: v8, settings: { ...TINY_SETTINGS, tokenizerVersion: 7 } }))
       .rejects.toThrow(/tokenizerVersion 7 was asked for, but the checkpoint given to --init has version 8 tokens/);
