@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON file of training settings (dModel, nLayers, nHeads, lr, batchSize, residual, ...)')
     .option('--catalog <file>', 'JSON array of extra variables the cohort uses that the built-in catalog lacks')
     .option('--resume', 'continue training from the checkpoint in --out')
-    .option('--init <dir>', 'start from another checkpoint (fine-tuning): its weights, tokeniser and architecture, a fresh optimiser')
+    .option('--init <dir>', 'start from another checkpoint (fine-tuning): its weights, tokeniser and architecture, a fresh optimiser; the new checkpoint records where it started (manifest startedFrom, its model card)')
     .option('--epochs <n>', 'maximum epochs')
     .option('--max-minutes <n>', 'wall-time budget in minutes (best weights are kept)')
     .option('--backend <name>', 'force a backend: tensorflow-gpu, tensorflow, wasm or cpu (default: best available)')
