@@ -408,6 +408,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
           steps: initFrom.manifest.metrics.steps, tokenizerVersion: initFrom.manifest.tokenizer.version, ...(initFrom.manifest.startedFrom ? { startedFrom: initFrom.manifest.startedFrom } : {}),
         }
       : undefined;
+  // how the starting checkpoint is meant to be rolled out (latent steps, feed) carries over
+  const rolloutSettings = ((m?: Manifest) => (m ? { ...(m.rolloutStepDays ? { rolloutStepDays: m.rolloutStepDays } : {}), ...(m.rolloutFeed ? { rolloutFeed: m.rolloutFeed } : {}) } : {}))(resumed?.manifest ?? initFrom?.manifest);
   const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0, residualVars: (m.config.residualVars ?? []).map((i) => m.tokenizer.measured[i]!.id), interaction: m.config.interaction ?? 0 });
   const s = resumed
     ? resolveSettings({ ...withoutTokenizerVersion(resumed.manifest.train as Partial<TrainSettings>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
@@ -589,6 +591,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       format: MANIFEST_FORMAT, created: new Date().toISOString(), engineVersion: ENGINE_VERSION, backend: opts.backend ?? tf.getBackend(),
       config: c, train: { ...s, tokenizerVersion: spec.version }, tokenizer: spec, catalogSha256: catalogHash(), data: summary, paramCount: paramCount(params),
       metrics: { epochs: epoch, steps: step, wallSeconds: Math.round(elapsed()), tokensPerSecond: Math.round(tokensPerSecond), trainLoss: lastTrainLoss, valLoss, bestValLoss: bestVal, stoppedBecause, history },
+      ...rolloutSettings,
       ...(startedFrom ? { startedFrom } : {}),
     };
   }
@@ -621,15 +624,22 @@ function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {
 }
 
 /** Read a --config JSON file of training settings. */
-export async function readTrainConfig(file: string): Promise<Partial<TrainSettings>> {
+/**
+ * Training settings from `--config`: a JSON file, or the JSON object itself when the value starts
+ * with `{` (`--config '{"lr": 0.001, "seed": 4}'`). Settings are checked here, before the cohort
+ * is read.
+ */
+export async function readTrainConfig(fileOrJson: string): Promise<Partial<TrainSettings>> {
+  const inline = fileOrJson.trimStart().startsWith('{');
+  const source = inline ? '--config' : fileOrJson;
   let obj: unknown;
   try {
-    obj = JSON.parse(await readFile(file, 'utf8'));
+    obj = JSON.parse(inline ? fileOrJson : await readFile(fileOrJson, 'utf8'));
   } catch (e) {
-    throw new InputError(`${file}: cannot read training config (${e instanceof Error ? e.message : String(e)})`, ['  expected a JSON object such as {"dModel": 64, "nLayers": 2, "epochs": 20}']);
+    throw new InputError(`${source}: cannot read training config (${e instanceof Error ? e.message : String(e)})`, ['  expected a JSON file, or a JSON object given inline, such as {"dModel": 64, "nLayers": 2, "epochs": 20}']);
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError(`${file}: training config must be a JSON object`);
-  resolveSettings(obj as Record<string, unknown>, file);
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError(`${source}: training config must be a JSON object`);
+  resolveSettings(obj as Record<string, unknown>, source);
   return obj as Partial<TrainSettings>;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/model/backend.js';
 import { trainModel } from '../../src/model/train.js';
-import { checkpointHash } from '../../src/model/checkpoint.js';
+import { checkpointHash, saveManifest } from '../../src/model/checkpoint.js';
 import { createModelSimulator } from '../../src/model/simulator.js';
 import type { ArmSpec, ScheduleSpec } from '../../src/trial-dsl/spec.js';
 import { TwinModel } from '../../src/model/twin-model.js';
@@ -261,12 +261,15 @@ describe('version 8: the screening visit', () => {
     expect(card).toContain('Started from another checkpoint');
     expect(card).toContain(aHash);
     expect(readFileSync(join(v7, 'model-card.md'), 'utf8')).not.toContain('Started from');
-    // a second fine-tune carries the whole chain
+    // a second fine-tune carries the whole chain, and the starting checkpoint's rollout settings
+    await saveManifest(v8, { ...b.manifest, rolloutStepDays: 31, rolloutFeed: 'all' });
     const v8b = mkdtempSync(join(tmpdir(), 'vtrial-scr8b-'));
     const c = await trainModel({ cohort: tinyCohort(60, 23), outDir: v8b, init: v8, settings: { ...TINY_SETTINGS, epochs: 1 } });
     c.params.forEach((v) => v.dispose());
     expect(c.manifest.startedFrom?.hash).toBe(await checkpointHash(v8));
     expect(c.manifest.startedFrom?.startedFrom).toEqual(b.manifest.startedFrom);
+    expect([c.manifest.rolloutStepDays, c.manifest.rolloutFeed]).toEqual([31, 'all']);
+    expect([a.manifest.rolloutStepDays, b.manifest.rolloutFeed]).toEqual([undefined, undefined]);
     // a version-8 checkpoint is not moved back
     await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-scr-back-')), init: v8, settings: { ...TINY_SETTINGS, tokenizerVersion: 7 } }))
       .rejects.toThrow(/tokenizerVersion 7 was asked for, but the checkpoint given to --init has version 8 tokens/);
