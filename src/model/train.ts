@@ -86,6 +86,14 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
   /** The window, in years, of earlyWeight (above 0, at most the tokeniser's years-on cap). */
   readonly earlyYears: number;
   /**
+   * Weight of a token of a participant screened before baseline (a window holding a visit before
+   * day 0; tokeniser version 8) whose target visit lies within the first `earlyYears` after day 0,
+   * the screening token included: such a token weighs at least this much (1 = no extra weight).
+   * The untreated course after selection on a screening reading lives in few participants; this
+   * lets them count (docs/model-card.md, sessions 16-17). Input-only, like changeWeight.
+   */
+  readonly screenWeight: number;
+  /**
    * Extra training copies of each history (with at least 4 visits) that start at a later visit,
    * drawn per history from the seed (0 = none). When histories are shorter than blockSize (the
    * bundled model's cohort's are), every window starts at the first visit and the model always
@@ -135,6 +143,7 @@ export const DEFAULT_TRAIN: TrainSettings = {
   changeWeight: 1,
   earlyWeight: 1,
   earlyYears: 1,
+  screenWeight: 1,
   lateStarts: 0,
   tokenizerVersion: 3,
   snapshotMinutes: 0,
@@ -172,6 +181,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
   if (!(s.changeWeight > 0)) throw new InputError(`${source}: setting 'changeWeight' must be above 0 (1 = every token weighs the same). Received: changeWeight=${s.changeWeight}`);
   if (!(s.earlyWeight > 0)) throw new InputError(`${source}: setting 'earlyWeight' must be above 0 (1 = every token weighs the same). Received: earlyWeight=${s.earlyWeight}`);
   if (!(s.earlyYears > 0)) throw new InputError(`${source}: setting 'earlyYears' must be above 0. Received: earlyYears=${s.earlyYears}`);
+  if (!(s.screenWeight > 0)) throw new InputError(`${source}: setting 'screenWeight' must be above 0 (1 = every token weighs the same). Received: screenWeight=${s.screenWeight}`);
   if (s.dModel % s.nHeads !== 0) throw new InputError(`${source}: dModel must be divisible by nHeads. Received: dModel=${s.dModel}, nHeads=${s.nHeads}`);
   if (s.valFraction <= 0 || s.valFraction >= 1) throw new InputError(`${source}: valFraction must be between 0 and 1 (exclusive). Received: ${s.valFraction}`);
   if (s.beta1 >= 1 || s.beta2 >= 1) throw new InputError(`${source}: beta1 and beta2 must be below 1`);
@@ -301,11 +311,33 @@ export function lateStartHistories(hs: readonly History[], perHistory: number, s
 }
 
 /**
- * Loss weight per token (row of x) from the settings, or undefined when every token weighs 1:
- * changeWeight for onset and stop tokens, else earlyWeight for early-exposure tokens, else 1.
+ * 1 for each of `count` tokens (rows of x) in a window (rows offsets[w] .. offsets[w + 1] - 1) that
+ * holds a visit before day 0 (a screening visit, tokeniser version 8), whose target visit lies
+ * within `years` after day 0: the screening token itself and the first months after baseline.
  */
-export function tokenLossWeights(spec: TokenizerSpec, x: Float32Array, count: number, s: Pick<TrainSettings, 'changeWeight' | 'earlyWeight' | 'earlyYears'>): Float32Array | undefined {
-  if (s.changeWeight === 1 && s.earlyWeight === 1) return undefined;
+export function screenedTokens(spec: TokenizerSpec, x: Float32Array, count: number, offsets: Int32Array, years: number): Uint8Array {
+  const L = featureLayout(spec);
+  const day = L.offsets.time + 2 * L.P, qday = L.offsets.qtime + 2 * L.P; // days / 365.25
+  const out = new Uint8Array(count);
+  for (let w = 0; w < offsets.length; w++) {
+    const a = offsets[w]!, b = w + 1 < offsets.length ? offsets[w + 1]! : count;
+    let screened = false;
+    for (let t = a; t < b && !screened; t++) screened = x[t * L.dim + day]! < 0;
+    if (!screened) continue;
+    for (let t = a; t < b; t++) if (x[t * L.dim + L.offsets.hasQuery]! > 0 && x[t * L.dim + qday]! <= years) out[t] = 1;
+  }
+  return out;
+}
+
+/**
+ * Loss weight per token (row of x) from the settings, or undefined when every token weighs 1:
+ * changeWeight for onset and stop tokens, else earlyWeight for early-exposure tokens, else 1;
+ * then at least screenWeight for the tokens of screened participants' first months (which needs
+ * the windows' `offsets`).
+ */
+export function tokenLossWeights(spec: TokenizerSpec, x: Float32Array, count: number, s: Pick<TrainSettings, 'changeWeight' | 'earlyWeight' | 'earlyYears'> & Partial<Pick<TrainSettings, 'screenWeight'>>, offsets?: Int32Array): Float32Array | undefined {
+  const screenWeight = s.screenWeight ?? 1;
+  if (s.changeWeight === 1 && s.earlyWeight === 1 && screenWeight === 1) return undefined;
   const w = new Float32Array(count).fill(1);
   if (s.earlyWeight !== 1) {
     const early = earlyExposureTokens(spec, x, count, s.earlyYears);
@@ -314,6 +346,11 @@ export function tokenLossWeights(spec: TokenizerSpec, x: Float32Array, count: nu
   if (s.changeWeight !== 1) {
     const change = exposureChangeTokens(spec, x, count);
     for (let t = 0; t < count; t++) if (change[t]) w[t] = s.changeWeight;
+  }
+  if (screenWeight !== 1) {
+    if (!offsets) throw new RangeError('tokenLossWeights: screenWeight needs the windows\' offsets');
+    const scr = screenedTokens(spec, x, count, offsets, s.earlyYears);
+    for (let t = 0; t < count; t++) if (scr[t]) w[t] = Math.max(w[t]!, screenWeight);
   }
   return w;
 }
@@ -461,7 +498,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     history = [...resumeState.state.history];
   }
 
-  const weights = tokenLossWeights(spec, train.x, train.tokens, s);
+  const weights = tokenLossWeights(spec, train.x, train.tokens, s, train.offsets);
   const stepsPerEpoch = Math.ceil(train.n / s.batchSize);
   const plannedSteps = s.epochs * stepsPerEpoch;
   let totalSteps = plannedSteps;

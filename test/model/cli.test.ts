@@ -89,6 +89,7 @@ describe('vtrial train (CLI)', () => {
     expect(() => resolveSettings({ changeWeight: 0 })).toThrow(/'changeWeight' must be above 0/);
     expect(() => resolveSettings({ earlyWeight: 0 })).toThrow(/'earlyWeight' must be above 0/);
     expect(() => resolveSettings({ earlyYears: 0 })).toThrow(/'earlyYears' must be above 0/);
+    expect(() => resolveSettings({ screenWeight: 0 })).toThrow(/'screenWeight' must be above 0/);
     expect(() => resolveSettings({ lateStarts: 1.5 })).toThrow(/'lateStarts' must be a whole number/);
     expect(() => resolveSettings({ residual: 0.5 })).toThrow(/'residual' must be 0/);
     expect(() => resolveSettings({ residualVars: ['body_weight'] })).toThrow(/needs residual 1/);

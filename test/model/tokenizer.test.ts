@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
 import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, paddedWindows, normalise, denormalise, stepShare, KINETIC_TAUS, episodeAt, exposureAt, splitPrior, SCREENING_DAY } from '../../src/model/tokenizer.js';
-import { exposureChangeTokens, earlyExposureTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
+import { exposureChangeTokens, earlyExposureTokens, screenedTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
 import type { ArmSpec, Intervention } from '../../src/trial-dsl/spec.js';
@@ -469,5 +469,18 @@ describe('version 8: a screening visit before baseline', () => {
       expect(b.visits.map((v) => v.day)).toEqual(a.visits.map((v) => v.day));
       for (const i of [0, 1]) expect(Array.from(queryToken(s8, b, i))).toEqual(Array.from(queryToken(s7, a, i)));
     }
+  });
+  it('screenWeight weighs the tokens of a screened participant\'s first months, the screening token included', () => {
+    const c = screened();
+    const spec = fitTokenizer(c, [], 8);
+    const set = encodeHistories(spec, c.subjects.map((sub) => subjectHistory(spec, sub)), 8);
+    // windows: s1 (screened) -14 -> 0, 0 -> 30, 30 -> 90; s2 (not screened) 0 -> 30, 30 -> 90
+    expect(Array.from(set.offsets)).toEqual([0, 3]);
+    expect(Array.from(screenedTokens(spec, set.x, set.tokens, set.offsets, 1))).toEqual([1, 1, 1, 0, 0]);
+    expect(Array.from(screenedTokens(spec, set.x, set.tokens, set.offsets, 0.05))).toEqual([1, 0, 0, 0, 0]);
+    // the onset token (0 -> 30) keeps its larger change weight
+    expect(Array.from(tokenLossWeights(spec, set.x, set.tokens, { changeWeight: 4, earlyWeight: 1, earlyYears: 1, screenWeight: 3 }, set.offsets)!)).toEqual([3, 4, 3, 1, 1]);
+    expect(tokenLossWeights(spec, set.x, set.tokens, { changeWeight: 1, earlyWeight: 1, earlyYears: 1, screenWeight: 1 }, set.offsets)).toBeUndefined();
+    expect(() => tokenLossWeights(spec, set.x, set.tokens, { changeWeight: 1, earlyWeight: 1, earlyYears: 1, screenWeight: 3 })).toThrow(/offsets/);
   });
 });

@@ -264,11 +264,12 @@ describe('version 8: the screening visit', () => {
     // a second fine-tune carries the whole chain, and the starting checkpoint's rollout settings
     await saveManifest(v8, { ...b.manifest, rolloutStepDays: 31, rolloutFeed: 'all' });
     const v8b = mkdtempSync(join(tmpdir(), 'vtrial-scr8b-'));
-    const c = await trainModel({ cohort: tinyCohort(60, 23), outDir: v8b, init: v8, settings: { ...TINY_SETTINGS, epochs: 1 } });
+    const c = await trainModel({ cohort: tinyCohort(60, 23), outDir: v8b, init: v8, settings: { ...TINY_SETTINGS, epochs: 1, screenWeight: 2 } });
     c.params.forEach((v) => v.dispose());
     expect(c.manifest.startedFrom?.hash).toBe(await checkpointHash(v8));
     expect(c.manifest.startedFrom?.startedFrom).toEqual(b.manifest.startedFrom);
     expect([c.manifest.rolloutStepDays, c.manifest.rolloutFeed]).toEqual([31, 'all']);
+    expect(c.manifest.train.screenWeight).toBe(2);
     expect([a.manifest.rolloutStepDays, b.manifest.rolloutFeed]).toEqual([undefined, undefined]);
     // a version-8 checkpoint is not moved back
     await expect(trainModel({ cohort: tinyCohort(50), outDir: mkdtempSync(join(tmpdir(), 'vtrial-scr-back-')), init: v8, settings: { ...TINY_SETTINGS, tokenizerVersion: 7 } }))
