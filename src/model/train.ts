@@ -446,7 +446,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
         }
       : undefined;
   // how the starting checkpoint is meant to be rolled out (latent steps, feed) carries over
-  const rolloutSettings = ((m?: Manifest) => (m ? { ...(m.rolloutStepDays ? { rolloutStepDays: m.rolloutStepDays } : {}), ...(m.rolloutFeed ? { rolloutFeed: m.rolloutFeed } : {}) } : {}))(resumed?.manifest ?? initFrom?.manifest);
+  const from = resumed?.manifest ?? initFrom?.manifest;
+  const rolloutSettings = { ...(from?.rolloutStepDays ? { rolloutStepDays: from.rolloutStepDays } : {}), ...(from?.rolloutFeed ? { rolloutFeed: from.rolloutFeed } : {}) };
   const arch = (m: Manifest) => ({ dModel: m.config.dModel, nLayers: m.config.nLayers, nHeads: m.config.nHeads, mlpRatio: m.config.mlpRatio, nMix: m.config.nMix, blockSize: m.config.blockSize, residual: m.config.residual ? 1 : 0, residualVars: (m.config.residualVars ?? []).map((i) => m.tokenizer.measured[i]!.id), interaction: m.config.interaction ?? 0 });
   const s = resumed
     ? resolveSettings({ ...withoutTokenizerVersion(resumed.manifest.train as Partial<TrainSettings>), ...pickNonArch(opts.settings ?? {}) }, 'checkpoint')
@@ -660,7 +661,6 @@ function pickNonArch(s: Partial<TrainSettings>): Partial<TrainSettings> {
   return rest;
 }
 
-/** Read a --config JSON file of training settings. */
 /**
  * Training settings from `--config`: a JSON file, or the JSON object itself when the value starts
  * with `{` (`--config '{"lr": 0.001, "seed": 4}'`). Settings are checked here, before the cohort
