@@ -41,11 +41,11 @@ node $S 20000 1.5 707 "$WORK/cohort-combined-s.csv" --combined --placebo-control
 node $S 10000 1 313 "$WORK/cohort-full-s.csv" --trial-like --enriched --placebo-controls 0.3 --screening-visit --full-panels
 node bin/vtrial.js cohort --n 2000 --years 3 --seed 2 --out "$WORK/cohort-held.csv"
 # supplement subject ids are keyed by seed, so the files concatenate into one cohort
-join() { out=$1; shift; cp "$WORK/cohort-base.csv" "$out"; for f in "$@"; do tail -n +2 "$WORK/cohort-$f.csv" >> "$out"; done; }
-join "$WORK/train2.csv" dense trial onset
-join "$WORK/train3.csv" dense trial onset combined
-join "$WORK/train8.csv" dense trial-s onset-s combined-s
-join "$WORK/train9.csv" dense trial-s onset-s combined-s full-s
+concat() { out=$1; shift; cp "$WORK/cohort-base.csv" "$out"; for f in "$@"; do tail -n +2 "$WORK/cohort-$f.csv" >> "$out"; done; }
+concat "$WORK/train2.csv" dense trial onset
+concat "$WORK/train3.csv" dense trial onset combined
+concat "$WORK/train8.csv" dense trial-s onset-s combined-s
+concat "$WORK/train9.csv" dense trial-s onset-s combined-s full-s
 # stage NAME COHORT MINUTES INIT CONFIG: train one stage (the cohorts have 36-48 million rows:
 # Node's heap needs room, ~11 GB resident)
 stage() {
