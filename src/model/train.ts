@@ -19,7 +19,7 @@ import {
   type EncodedSet, type ExtraVariable, type TokenizerSpec, type History,
 } from './tokenizer.js';
 import {
-  DEFAULT_ARCH, initParams, newVariable, forward, mixtureNll, paramCount, isDecayed, validateConfig, disposeParams,
+  DEFAULT_ARCH, initParams, newVariable, forward, mixtureNll, paramCount, isDecayed, validateConfig, disposeParams, MIN_SD,
   type ModelConfig, type Params,
 } from './transformer.js';
 import {
@@ -94,6 +94,19 @@ export interface TrainSettings extends Omit<ModelConfig, 'inputDim' | 'nVars' | 
    */
   readonly screenWeight: number;
   /**
+   * Own-sample training (scheduled sampling, Bengio S et al. NeurIPS 2015, arXiv:1506.03099, in
+   * its one-pass form for transformers): the share of training windows, drawn per window and
+   * step, in which every token after the window's first whose visit lies after day 0 carries, in
+   * place of its recorded values, a full panel drawn from the model's own predictive mixture at
+   * the token before (current weights, one forward pass without gradient, every variable marked
+   * measured), as a rollout fed with `rolloutFeed: all` writes its history; the targets stay the
+   * recorded values. The model so learns to predict the truth from histories of its own draws,
+   * the remedy for the drift a fed rollout compounds (docs/model-card.md, sessions 16-18).
+   * 0 = off (teacher forcing only). Each step with a chosen window costs one more forward pass.
+   * The validation loss stays teacher-forced.
+   */
+  readonly ownSample: number;
+  /**
    * Extra training copies of each history (with at least 4 visits) that start at a later visit,
    * drawn per history from the seed (0 = none). When histories are shorter than blockSize (the
    * bundled model's cohort's are), every window starts at the first visit and the model always
@@ -144,6 +157,7 @@ export const DEFAULT_TRAIN: TrainSettings = {
   earlyWeight: 1,
   earlyYears: 1,
   screenWeight: 1,
+  ownSample: 0,
   lateStarts: 0,
   tokenizerVersion: 3,
   snapshotMinutes: 0,
@@ -182,6 +196,7 @@ export function resolveSettings(user: Record<string, unknown>, source = 'config'
   if (!(s.earlyWeight > 0)) throw new InputError(`${source}: setting 'earlyWeight' must be above 0 (1 = every token weighs the same). Received: earlyWeight=${s.earlyWeight}`);
   if (!(s.earlyYears > 0)) throw new InputError(`${source}: setting 'earlyYears' must be above 0. Received: earlyYears=${s.earlyYears}`);
   if (!(s.screenWeight > 0)) throw new InputError(`${source}: setting 'screenWeight' must be above 0 (1 = every token weighs the same). Received: screenWeight=${s.screenWeight}`);
+  if (!(s.ownSample < 1)) throw new InputError(`${source}: setting 'ownSample' must be at least 0 and below 1 (the share of training windows fed the model's own draws; 0 = off). Received: ownSample=${s.ownSample}`);
   if (s.dModel % s.nHeads !== 0) throw new InputError(`${source}: dModel must be divisible by nHeads. Received: dModel=${s.dModel}, nHeads=${s.nHeads}`);
   if (s.valFraction <= 0 || s.valFraction >= 1) throw new InputError(`${source}: valFraction must be between 0 and 1 (exclusive). Received: ${s.valFraction}`);
   if (s.beta1 >= 1 || s.beta2 >= 1) throw new InputError(`${source}: beta1 and beta2 must be below 1`);
@@ -362,10 +377,77 @@ function weightedShare(w: Float32Array): string {
   return `${((100 * up) / Math.max(1, w.length)).toFixed(1)}%`;
 }
 
-function sliceBatch(set: EncodedSet, idx: readonly number[], T: number, weights?: Float32Array): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D } {
+/**
+ * Own-sample training's inputs (setting ownSample). In each window b of a padded batch x [B, T, F]
+ * (its first lens[b] tokens real) with chosen[b] set, every token t >= 1 whose visit lies after
+ * day 0 gets as its values a full panel drawn from the head outputs raw [B, T, V * 3K] at token
+ * t - 1 (per variable: component by the softmax of the K logits, then mean + SD x normal, as
+ * TwinModel's rollout draws without its calibrated scale and copula) and a mask of 1 for every
+ * variable. Statics, times and exposures are untouched. Returns the number of tokens rewritten.
+ */
+export function writeOwnDraws(
+  spec: TokenizerSpec, c: Pick<ModelConfig, 'nVars' | 'nMix'>, x: Float32Array, raw: Float32Array,
+  B: number, T: number, lens: ArrayLike<number>, chosen: ArrayLike<number>, rng: Rng,
+): number {
+  const L = featureLayout(spec);
+  const V = L.V, K = c.nMix, F = L.dim;
+  if (c.nVars !== V) throw new RangeError(`writeOwnDraws: the model predicts ${c.nVars} variables, the tokeniser measures ${V}`);
+  if (x.length !== B * T * F || raw.length !== B * T * V * 3 * K) throw new RangeError(`writeOwnDraws: x (${x.length}) and raw (${raw.length}) do not match [${B}, ${T}] tokens`);
+  const day = L.offsets.time + 2 * L.P; // days / 365.25
+  const e = new Float64Array(K);
+  let written = 0;
+  for (let b = 0; b < B; b++) {
+    if (!chosen[b]) continue;
+    const len = Math.min(T, lens[b]!);
+    for (let t = 1; t < len; t++) {
+      const at = (b * T + t) * F;
+      if (!(x[at + day]! > 0)) continue;
+      const from = (b * T + t - 1) * V * 3 * K;
+      for (let v = 0; v < V; v++) {
+        const o = from + v * 3 * K;
+        let mx = -Infinity;
+        for (let k = 0; k < K; k++) mx = Math.max(mx, raw[o + k]!);
+        let tot = 0;
+        for (let k = 0; k < K; k++) { e[k] = Math.exp(raw[o + k]! - mx); tot += e[k]!; }
+        const u = rng.uniform() * tot;
+        let k = 0;
+        for (let acc = e[0]!; k < K - 1 && u >= acc; acc += e[++k]!);
+        const r = raw[o + 2 * K + k]!;
+        const sd = (r > 20 ? r : Math.log1p(Math.exp(r))) + MIN_SD;
+        x[at + L.offsets.values + v] = raw[o + K + k]! + sd * rng.normal();
+        x[at + L.offsets.mask + v] = 1;
+      }
+      written++;
+    }
+  }
+  return written;
+}
+
+/**
+ * A training batch as tensors. With `own` (setting ownSample above 0), each window is chosen with
+ * probability own.share from own.rng, and the chosen windows' inputs are rewritten by
+ * writeOwnDraws from one forward pass of the current weights (no gradient).
+ */
+function sliceBatch(
+  set: EncodedSet, idx: readonly number[], T: number, weights?: Float32Array,
+  own?: { share: number; rng: Rng; spec: TokenizerSpec; params: Params; c: ModelConfig },
+): { x: tf.Tensor3D; y: tf.Tensor3D; m: tf.Tensor3D; ownTokens: number } {
   const B = idx.length;
   const { x, y, m } = paddedWindows(set, idx, T, weights);
-  return { x: tf.tensor3d(x, [B, T, set.dim]), y: tf.tensor3d(y, [B, T, set.V]), m: tf.tensor3d(m, [B, T, set.V]) };
+  let ownTokens = 0;
+  if (own && own.share > 0) {
+    const chosen = Uint8Array.from(idx, () => (own.rng.uniform() < own.share ? 1 : 0));
+    if (chosen.some((v) => v === 1)) {
+      const raw = tf.tidy(() => {
+        const xt = tf.tensor3d(x, [B, T, set.dim]);
+        return forward(own.params, own.c, xt);
+      });
+      const r = raw.dataSync() as Float32Array;
+      raw.dispose();
+      ownTokens = writeOwnDraws(own.spec, own.c, x, r, B, T, Array.from(idx, (i) => set.lens[i]!), chosen, own.rng);
+    }
+  }
+  return { x: tf.tensor3d(x, [B, T, set.dim]), y: tf.tensor3d(y, [B, T, set.V]), m: tf.tensor3d(m, [B, T, set.V]), ownTokens };
 }
 
 /** Mean validation NLL per observed value (weighted over batches by observed count). */
@@ -522,6 +604,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   let stoppedBecause = 'completed all epochs';
   let lastTrainLoss = NaN;
   let tokensSeen = 0;
+  let ownTokensSeen = 0;
   const tStart = now();
   const order = Array.from({ length: train.n }, (_, i) => i);
   const names = [...params.keys()];
@@ -545,7 +628,8 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     for (let b = 0; b < stepsPerEpoch; b++) {
       const idx = batches[b]!;
       const Tb = idx.reduce((a, i) => Math.max(a, train.lens[i]!), 1);
-      const batch = sliceBatch(train, idx, Tb, weights);
+      const batch = sliceBatch(train, idx, Tb, weights, s.ownSample > 0 ? { share: s.ownSample, rng: new Rng(s.seed, step, Purpose.model), spec, params, c } : undefined);
+      ownTokensSeen += batch.ownTokens;
       const progress = Math.max(step / plannedSteps, elapsed() / maxSeconds);
       const lr = learningRate(step, progress, s);
       const { value, grads } = tf.variableGrads(() => mixtureNll(forward(params, c, batch.x), batch.y, batch.m, c), varList);
@@ -645,7 +729,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   await saveManifest(opts.outDir, manifest);
   await saveTrainState(opts.outDir, { step, epoch, bestValLoss: bestVal, badEpochs, elapsedSeconds: elapsed(), history }, mAdam, vAdam, best);
   await writeFile(join(opts.outDir, 'model-card.md'), writeModelCard(manifest));
-  emit({ phase: 'done', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, valLoss: finalVal, lr: 0, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: 0, message: stoppedBecause });
+  emit({ phase: 'done', epoch, epochs: s.epochs, step, totalSteps, loss: lastTrainLoss, valLoss: finalVal, lr: 0, tokensPerSecond, elapsedSeconds: elapsed(), etaSeconds: 0, message: s.ownSample > 0 ? `${stoppedBecause}; ${ownTokensSeen} training tokens were fed the model's own draws (ownSample ${s.ownSample})` : stoppedBecause });
   disposeParams(mAdam); disposeParams(vAdam); disposeParams(best);
   return { outDir: opts.outDir, manifest, params };
 }

@@ -1,9 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { cohortFromRows } from '../../src/model/cohort.js';
-import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, paddedWindows, normalise, denormalise, stepShare, KINETIC_TAUS, episodeAt, exposureAt, splitPrior, SCREENING_DAY } from '../../src/model/tokenizer.js';
-import { exposureChangeTokens, earlyExposureTokens, screenedTokens, tokenLossWeights, lateStartHistories } from '../../src/model/train.js';
+import { fitTokenizer, subjectHistory, featureLayout, writeToken, adherenceAt, formerExposureAt, encodeHistories, paddedWindows, normalise, denormalise, stepShare, KINETIC_TAUS, episodeAt, exposureAt, splitPrior, SCREENING_DAY, type TokenizerSpec } from '../../src/model/tokenizer.js';
+import { exposureChangeTokens, earlyExposureTokens, screenedTokens, tokenLossWeights, lateStartHistories, writeOwnDraws, resolveSettings } from '../../src/model/train.js';
 import { armExposureEvents, plannedAdherence } from '../../src/population/exposures.js';
 import { InputError } from '../../src/core/errors.js';
+import { Rng } from '../../src/core/rng.js';
+import { normalCdf } from '../../src/model/twin-model.js';
 import type { ArmSpec, Intervention } from '../../src/trial-dsl/spec.js';
 
 const statin = (over: Partial<Intervention> = {}): Intervention =>
@@ -482,5 +484,82 @@ describe('version 8: a screening visit before baseline', () => {
     expect(Array.from(tokenLossWeights(spec, set.x, set.tokens, { changeWeight: 4, earlyWeight: 1, earlyYears: 1, screenWeight: 3 }, set.offsets)!)).toEqual([3, 4, 3, 1, 1]);
     expect(tokenLossWeights(spec, set.x, set.tokens, { changeWeight: 1, earlyWeight: 1, earlyYears: 1, screenWeight: 1 }, set.offsets)).toBeUndefined();
     expect(() => tokenLossWeights(spec, set.x, set.tokens, { changeWeight: 1, earlyWeight: 1, earlyYears: 1, screenWeight: 3 })).toThrow(/offsets/);
+  });
+});
+
+describe('own-sample training: the model\'s draws in place of the recorded values', () => {
+  const K = 2;
+  // head outputs [B, T, V * 3K] with, per variable, logits (a, b), means (m0, m1), raw scales (r, r)
+  const heads = (spec: TokenizerSpec, B: number, T: number, f: (b: number, t: number, v: number) => [number, number, number, number, number]) => {
+    const V = spec.measured.length;
+    const raw = new Float32Array(B * T * V * 3 * K);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) for (let v = 0; v < V; v++) {
+      const [a, c, m0, m1, r] = f(b, t, v);
+      raw.set([a, c, m0, m1, r, r], ((b * T + t) * V + v) * 3 * K);
+    }
+    return raw;
+  };
+  it('rewrites, in chosen windows only, the values and mask of every token after day 0 from the head at the token before; the rest of the token stays', () => {
+    const c = cohort([[SCREENING_DAY, 'ldl_c', 171], [0, 'DRUG//atorvastatin', 20]]);
+    const spec = fitTokenizer(c, [], 8);
+    const L = featureLayout(spec);
+    const set = encodeHistories(spec, c.subjects.map((sub) => subjectHistory(spec, sub)), 8);
+    // windows: s1 tokens at days -14, 0, 30; s2 tokens at days 0, 30 (padded to 3)
+    const { x } = paddedWindows(set, [0, 1], 3);
+    const before = Float32Array.from(x);
+    // one component dominates (logit 40 against 0) with mean 0.1 (b + 1) + 0.01 t + 0.001 v and the smallest SD
+    const raw = heads(spec, 2, 3, (b, t, v) => [-40, 40, 9, 0.1 * (b + 1) + 0.01 * t + 0.001 * v, -30]);
+    const written = writeOwnDraws(spec, { nVars: L.V, nMix: K }, x, raw, 2, 3, [3, 2], [1, 0], new Rng(1, 2, 3));
+    expect(written).toBe(1);
+    const tok = (b: number, t: number) => (b * 3 + t) * L.dim;
+    for (let v = 0; v < L.V; v++) {
+      expect(Math.abs(x[tok(0, 2) + L.offsets.values + v]! - (0.11 + 0.001 * v))).toBeLessThan(0.05);
+      expect(x[tok(0, 2) + L.offsets.mask + v]).toBe(1);
+    }
+    // the screening and baseline tokens, the other window and every non-value feature are as recorded
+    const changed: number[] = [];
+    for (let i = 0; i < x.length; i++) if (x[i] !== before[i]) changed.push(i);
+    for (const i of changed) {
+      expect(i >= tok(0, 2) && i < tok(0, 2) + L.offsets.statics).toBe(true);
+    }
+    // chosen, the unscreened window's day-30 token is rewritten too (its day-0 token is not)
+    const x2 = Float32Array.from(before);
+    expect(writeOwnDraws(spec, { nVars: L.V, nMix: K }, x2, raw, 2, 3, [3, 2], [0, 1], new Rng(1, 2, 3))).toBe(1);
+    expect(x2[tok(1, 1) + L.offsets.values]).toBeCloseTo(0.2, 1);
+    expect(Array.from(x2.subarray(tok(1, 0), tok(1, 1)))).toEqual(Array.from(before.subarray(tok(1, 0), tok(1, 1))));
+    // padding past a window's length is never written
+    expect(Array.from(x2.subarray(tok(1, 2), tok(1, 3)))).toEqual(Array.from(before.subarray(tok(1, 2), tok(1, 3))));
+    expect(() => writeOwnDraws(spec, { nVars: L.V + 1, nMix: K }, x2, raw, 2, 3, [3, 2], [1, 1], new Rng(1))).toThrow(/predicts/);
+  });
+  it('draws follow the predicted mixture: component by the softmax of the logits, then mean + SD x normal', () => {
+    const c = cohort([[0, 'DRUG//atorvastatin', 20]]);
+    const spec = fitTokenizer(c, [], 8);
+    const L = featureLayout(spec);
+    const set = encodeHistories(spec, c.subjects.map((sub) => subjectHistory(spec, sub)), 8);
+    const { x } = paddedWindows(set, [0], 2);
+    // components at -1 and +1 with weights 1/4 and 3/4 (logits 0 and ln 3), SD softplus(0) + 0.01
+    const raw = heads(spec, 1, 2, () => [0, Math.log(3), -1, 1, 0]);
+    const sd = Math.log(2) + 0.01;
+    const rng = new Rng(5);
+    const draws: number[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const xi = Float32Array.from(x);
+      writeOwnDraws(spec, { nVars: L.V, nMix: K }, xi, raw, 1, 2, [2], [1], rng);
+      draws.push(xi[L.dim + L.offsets.values]!);
+    }
+    const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+    const varr = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / (draws.length - 1);
+    // mixture mean 0.5, variance 0.75 + sd^2 (between-component 4 x 1/4 x 3/4 plus within)
+    expect(mean).toBeCloseTo(0.5, 1);
+    expect(varr).toBeGreaterThan(0.75 + sd * sd - 0.05);
+    expect(varr).toBeLessThan(0.75 + sd * sd + 0.05);
+    // share above 0: 3/4 P(N(1, sd) > 0) + 1/4 P(N(-1, sd) > 0) = 0.71 (component weights from the logits)
+    const above = 0.75 * normalCdf(1 / sd) + 0.25 * (1 - normalCdf(1 / sd));
+    expect(Math.abs(draws.filter((d) => d > 0).length / draws.length - above)).toBeLessThan(0.015);
+  });
+  it('the setting is a share below 1', () => {
+    expect(resolveSettings({ ownSample: 0.25 }).ownSample).toBe(0.25);
+    expect(resolveSettings({}).ownSample).toBe(0);
+    expect(() => resolveSettings({ ownSample: 1 })).toThrow(/ownSample' must be at least 0 and below 1/);
   });
 });
