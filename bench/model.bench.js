@@ -1,4 +1,4 @@
-// Twin-model speed: training tokens/s, rollout tokens/s, twin-rollouts/s for a standard trial
+// Twin-model speed: training tokens/s (and the cost of an own-sample step against a plain one), rollout tokens/s, twin-rollouts/s for a standard trial
 // (12 months, monthly visits, 10 measured variables, 2 arms), achieved GFLOP/s next to the
 // backend's own 512x512 matmul GFLOP/s measured in the same run, the key/value cache speed-up, and the
 // memory of an encoded training set stored packed against the padded layout.
@@ -15,6 +15,7 @@ import { featureLayout, TIME_PERIODS, fitTokenizer, subjectHistory, encodeHistor
 import { parseCohortCsv } from '../dist/model/cohort.js';
 import { cohortRows, cohortCsvLine, COHORT_CSV_HEADER } from '../dist/population/cohort.js';
 import { Rng } from '../dist/core/rng.js';
+import { writeOwnDraws } from '../dist/model/train.js';
 
 export const name = 'model';
 export const description = 'twin model: training and rollout throughput, achieved vs matmul GFLOP/s, KV-cache speed-up, encoded-set memory';
@@ -62,12 +63,28 @@ export async function run(log) {
   const p = initParams(c, 2);
   const vars = [...p.values()];
   const opt = tf.train.adam(1e-4);
-  const trainStep = () => { const cost = opt.minimize(() => mixtureNll(forward(p, c, x), y, m, c), true, vars); cost.dataSync(); cost.dispose(); };
+  const trainStep = (xs = x) => { const cost = opt.minimize(() => mixtureNll(forward(p, c, xs), y, m, c), true, vars); cost.dataSync(); cost.dispose(); };
   trainStep();
   let steps = 0; const t0 = performance.now();
   while (performance.now() - t0 < 5000) { trainStep(); steps++; }
   const trainSec = (performance.now() - t0) / 1000;
   const trainTps = (steps * B * T) / trainSec;
+  // own-sample training (setting ownSample, every window chosen): one more forward pass without
+  // gradient and the draws written into the inputs before the same step
+  const xData = x.dataSync();
+  const ownStep = () => {
+    const raw = tf.tidy(() => forward(p, c, x));
+    const xs = Float32Array.from(xData);
+    writeOwnDraws(spec, c, xs, raw.dataSync(), B, T, new Int32Array(B).fill(T), new Uint8Array(B).fill(1), r);
+    raw.dispose();
+    const xt = tf.tensor3d(xs, [B, T, F]);
+    trainStep(xt);
+    xt.dispose();
+  };
+  ownStep();
+  let ownSteps = 0; const t0own = performance.now();
+  while (performance.now() - t0own < 5000) { ownStep(); ownSteps++; }
+  const ownSec = (performance.now() - t0own) / 1000;
   tf.dispose([x, y, m]); for (const v of p.values()) v.dispose(); opt.dispose();
 
   // the input projection's gradient (the largest product in a training step): tfjs's own matMul
@@ -135,6 +152,7 @@ export async function run(log) {
     params,
     matmul_gflops: matmul,
     train_tokens_per_s: trainTps,
+    own_sample_step_over_plain_step: (ownSec / ownSteps) / (trainSec / steps),
     input_projection_grad_tfjs_over_plain: tfjsGradMs / plainGradMs,
     rollout_tokens_per_s: rolloutTps,
     twin_rollouts_per_s: (2 * nTwins) / trialSec,
