@@ -7,6 +7,8 @@
 // --seed N redraws the synthetic twins of sections 3-3h (effects, drugs, course, long, combo,
 // treated, screened, strata) and their noise streams from N (default: the fixed draw every model-card table uses), so
 // that checkpoints can be chosen on one draw and confirmed on another (scripts/select-snapshot.mjs).
+// CHECKPOINT_DIR may be a checkpoint ensemble (src/model/ensemble.ts); section 1 (one-step forecast)
+// is then skipped, with a line saying so (it scores one checkpoint's predictive mixture).
 // HELDOUT_COHORT: a cohort file from `vtrial cohort` with a seed never used for training.
 // Writes JSON with: one-step forecast error vs the noise floor and calibration per variable;
 // multi-step (rollout) interval coverage; intervention effects model vs reference for each
@@ -15,7 +17,7 @@
 // trial.
 import { writeFileSync } from 'node:fs';
 import { initBackend } from '../dist/model/backend.js';
-import { TwinModel } from '../dist/model/twin-model.js';
+import { loadRolloutModel } from '../dist/model/ensemble.js';
 import { ModelSimulator } from '../dist/model/simulator.js';
 import { readCohort } from '../dist/model/cohort.js';
 import { subjectHistory, encodeHistories } from '../dist/model/tokenizer.js';
@@ -41,7 +43,7 @@ const effectsDraw = drawSeed === undefined ? 4242 : Number(drawSeed);
 if (!ckDir || !heldFile) { console.error('usage: evaluate-model.mjs CHECKPOINT_DIR HELDOUT_COHORT [--out FILE] [--twins N]'); process.exit(2); }
 
 const info = await initBackend();
-const model = await TwinModel.load(ckDir);
+const model = await loadRolloutModel(ckDir);
 const spec = model.tokenizer;
 const log = (s) => process.stderr.write(s + '\n');
 const result = { checkpoint: model.hash, backend: info.backend, heldout: heldFile.split('/').pop(), effectsDrawSeed: effectsDraw };
@@ -50,7 +52,8 @@ const result = { checkpoint: model.hash, backend: info.backend, heldout: heldFil
 const cohort = await readCohort(heldFile);
 const hs = cohort.subjects.map((s) => subjectHistory(spec, s));
 const set = encodeHistories(spec, hs, model.config.blockSize);
-if (want('forecast')) {
+if (want('forecast') && model.members) log(`forecast: skipped (${ckDir} is an ensemble of ${model.members.length} checkpoints; score each member for one-step forecasts)`);
+if (want('forecast') && !model.members) {
 const fq = forecastQuality(model, set);
 result.heldoutParticipants = hs.length;
 result.forecast = fq;

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../dist/model/backend.js';
-import { TwinModel } from '../dist/model/twin-model.js';
+import { loadRolloutModel } from '../dist/model/ensemble.js';
 import { ModelSimulator } from '../dist/model/simulator.js';
 import { createReferenceSimulator } from '../dist/population/world/index.js';
 import { drawSynthetic } from '../dist/population/draw.js';
@@ -20,8 +20,8 @@ if (!dir || !existsSync(join(dir, 'manifest.json'))) {
   process.exit(2);
 }
 await initBackend();
-const model = await TwinModel.load(dir);
-const allVars = model.manifest.tokenizer.measured.map((m) => m.id);
+const model = await loadRolloutModel(dir);
+const allVars = model.tokenizer.measured.map((m) => m.id);
 const ref = createReferenceSimulator();
 const sim = new ModelSimulator(model);
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;

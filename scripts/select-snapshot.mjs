@@ -5,7 +5,7 @@
 // in screened populations within tolerance are printed apart, outside the score).
 // Usage:
 //   node scripts/select-snapshot.mjs HELDOUT_COHORT [--seed N] [--out FILE.json] DIR...
-// Each DIR is a checkpoint, or a training output folder whose snapshots/ (vtrial train with
+// Each DIR is a checkpoint, a checkpoint ensemble (ensemble.json), or a training output folder whose snapshots/ (vtrial train with
 // snapshotMinutes) and final checkpoint are all ranked. --seed picks the synthetic draw of the
 // effects sections (scripts/evaluate-model.mjs --seed): choose on one draw, confirm on another.
 // The reference world is the ground truth here: nothing from validation/ is read.
@@ -26,7 +26,7 @@ if (!held || dirs.length === 0) {
   console.error('usage: select-snapshot.mjs HELDOUT_COHORT [--seed N] [--out FILE.json] DIR...');
   process.exit(2);
 }
-const isCheckpoint = (d) => existsSync(join(d, 'manifest.json')) && existsSync(join(d, 'weights.bin'));
+const isCheckpoint = (d) => (existsSync(join(d, 'manifest.json')) && existsSync(join(d, 'weights.bin'))) || existsSync(join(d, 'ensemble.json'));
 const candidates = [];
 for (const d of dirs) {
   const snaps = join(d, 'snapshots');
@@ -41,7 +41,8 @@ for (const [i, dir] of candidates.entries()) {
   const out = join(tmp, `${i}.json`);
   execFileSync(process.execPath, [evaluator, dir, held, '--only', 'effects,drugs,course,long,combo,treated,screened,strata', '--out', out, ...(seed ? ['--seed', seed] : [])], { stdio: ['ignore', 'ignore', 'inherit'] });
   const e = JSON.parse(readFileSync(out, 'utf8'));
-  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).metrics ?? {};
+  // an ensemble (ensemble.json) has no single validation loss or step count
+  const m = existsSync(join(dir, 'manifest.json')) ? JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).metrics ?? {} : {};
   const f = effectFidelity(e);
   rows.push({ dir, valLoss: m.valLoss, steps: m.steps, fidelity: f, evaluation: e });
   process.stderr.write(`${dir}: score ${f.score} (kinds ${f.kindsWithin}/${f.kinds}, course ${f.courseWithin}/${f.courseVisits}, strata ${f.strataWithin}/${f.strata}; 24-month ${f.longWithin}/${f.longVisits}; add-on ${f.comboWithin}/${f.combos}; treated ${f.treatedWithin}/${f.treated}; screened ${f.screenedWithin}/${f.screened}), median |log ratio| ${f.medianAbsLogRatio.toFixed(3)}\n`);

@@ -12,7 +12,7 @@
 // there than on the diet alone).
 // Usage: node scripts/titration-check.mjs CHECKPOINT_DIR [--with-exercise]
 import { initBackend } from '../dist/model/backend.js';
-import { TwinModel } from '../dist/model/twin-model.js';
+import { loadRolloutModel } from '../dist/model/ensemble.js';
 import { ModelSimulator } from '../dist/model/simulator.js';
 import { createReferenceSimulator } from '../dist/population/world/index.js';
 import { drawSynthetic } from '../dist/population/draw.js';
@@ -22,8 +22,8 @@ const withExercise = args.includes('--with-exercise');
 const unknown = args.filter((a) => a.startsWith('--') && a !== '--with-exercise');
 const dir = args.find((a) => !a.startsWith('--'));
 if (!dir || unknown.length) { console.error(`usage: titration-check.mjs CHECKPOINT_DIR [--with-exercise]${unknown.length ? ` (unknown option ${unknown[0]})` : ''}`); process.exit(2); }
-const model = await TwinModel.load(dir);
-const spec = model.manifest.tokenizer;
+const model = await loadRolloutModel(dir);
+const spec = model.tokenizer;
 const allVars = spec.measured.map((m) => m.id);
 const { batch } = drawSynthetic({ source: 'synthetic', n: 1000, sex: 'any', eligibility: [{ variable: 'age', min: 30, max: 70 }, { variable: 'bmi', min: 30, max: 45 }], baseline: [] }, 777);
 const ref = createReferenceSimulator(); const sim = new ModelSimulator(model);

@@ -190,6 +190,9 @@ function hashOf(weights: Buffer, m: Manifest): string {
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const mf = join(dir, 'manifest.json');
   const wf = join(dir, 'weights.bin');
+  if (!existsSync(mf) && existsSync(join(dir, 'ensemble.json'))) {
+    throw new InputError(`${dir}: a checkpoint ensemble (ensemble.json), not a single checkpoint; this step needs one checkpoint`, ['  hint: point it at one of the member folders that ensemble.json lists']);
+  }
   if (!existsSync(mf) || !existsSync(wf)) {
     throw new InputError(`${dir}: not a model checkpoint (needs manifest.json and weights.bin)`, ['  hint: train one with `vtrial train --cohort FILE --out DIR`, or use the bundled models/default']);
   }

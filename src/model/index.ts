@@ -10,3 +10,4 @@ export { loadCheckpoint, checkpointHash, type Manifest, type LoadedCheckpoint } 
 export { trainModel, resolveSettings, readTrainConfig, readExtraCatalog, DEFAULT_TRAIN, type TrainSettings, type TrainOptions, type ProgressEvent } from './train.js';
 export { TwinModel, type RolloutRequest, type MixtureArrays } from './twin-model.js';
 export { createModelSimulator, ModelSimulator, exposureTimeline, dropoutDay, type ArmExposureFn, type ExposureEvent } from './simulator.js';
+export { TwinEnsemble, loadRolloutModel, isEnsembleDir, readEnsembleManifest, ENSEMBLE_FORMAT, ENSEMBLE_FILE, type RolloutModel, type EnsembleManifest } from './ensemble.js';

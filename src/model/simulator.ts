@@ -17,7 +17,7 @@ import { findDerived, findVariable, measurementSd, resolveColumn } from '../popu
 import type { ArmSpec, ScheduleSpec } from '../trial-dsl/spec.js';
 import { initBackend } from './backend.js';
 import { adherenceTarget, byDayStopsFirst, isExposureCode, exposureStart, SCREENING_DAY, type AdherencePoint, type ExposurePoint, type ExposureTimeline } from './tokenizer.js';
-import { TwinModel } from './twin-model.js';
+import { loadRolloutModel, type RolloutModel } from './ensemble.js';
 
 export interface ExposureEvent {
   readonly day: number;
@@ -45,7 +45,7 @@ export function isPlaceboCode(code: string): boolean {
 }
 
 /** Exposure events -> timeline, rejecting codes the model never saw in training. */
-export function exposureTimeline(model: TwinModel, events: readonly ExposureEvent[], armId: string): ExposureTimeline {
+export function exposureTimeline(model: Pick<RolloutModel, 'tokenizer' | 'dir'>, events: readonly ExposureEvent[], armId: string): ExposureTimeline {
   const known = new Set(model.tokenizer.exposures.map((e) => e.code));
   const byCode = new Map<string, ExposurePoint[]>();
   const unknown = new Set<string>();
@@ -95,13 +95,13 @@ export function dropoutDay(rng: Rng, p: number, durationDays: number): number {
   return d > durationDays ? Infinity : d;
 }
 
-/** The model simulator over a loaded TwinModel. */
+/** The model simulator over a loaded TwinModel or TwinEnsemble (src/model/ensemble.ts). */
 export class ModelSimulator implements Simulator {
   readonly engine = 'model' as const;
   readonly fingerprint: string;
 
   /** exposureFn: maps an arm to exposure events; defaults to the reference world's armExposureEvents. */
-  constructor(readonly model: TwinModel, private exposureFn?: ArmExposureFn) {
+  constructor(readonly model: RolloutModel, private exposureFn?: ArmExposureFn) {
     this.fingerprint = model.hash;
   }
 
@@ -223,11 +223,11 @@ export class ModelSimulator implements Simulator {
 }
 
 /**
- * Load a checkpoint as the `model` engine. Activates the best available tfjs backend through
+ * Load a checkpoint (or a checkpoint ensemble, src/model/ensemble.ts) as the `model` engine. Activates the best available tfjs backend through
  * initBackend() (a no-op when the CLI or worker already chose one).
  */
 export async function createModelSimulator(checkpointDir: string, opts: { exposureFn?: ArmExposureFn } = {}): Promise<Simulator> {
   await initBackend();
-  const model = await TwinModel.load(checkpointDir);
+  const model = await loadRolloutModel(checkpointDir);
   return new ModelSimulator(model, opts.exposureFn);
 }

@@ -413,6 +413,26 @@ describe('reference world: energy compensation and the fixes from the benchmark 
     expect(corr(x, y)).toBeGreaterThan(0.8);
     expect(net(t2d, [{ kind: 'drug', drug: 'metformin', dose: 2000, frequency: 'daily' }], 'cgm_time_above_140', [0, 6], false)[1]).toBeLessThan(-1);
   });
+
+  it('a lower post-meal response narrows the CGM spread by the same factor and cuts time above 140; other exposures leave the spread alone', () => {
+    const pre = drawSynthetic(pop(600, [{ variable: 'diabetes', equals: 0 }, { variable: 'hba1c', min: 5.7, max: 6.4 }]), 41).batch;
+    const s = months([0, 6], ['cgm_cv', 'ppgr', 'cgm_time_above_140', 'cgm_mean_glucose']);
+    const ctl = simulateReference(pre, arm([]), s, 3);
+    const ppt = simulateReference(pre, arm([{ kind: 'diet', pattern: 'personalised_ppgr' }]), s, 3);
+    const statin = simulateReference(pre, arm([{ kind: 'drug', drug: 'atorvastatin', dose: 20, frequency: 'daily' }]), s, 3);
+    const mean = (t: typeof ctl, v: string, k: number) => { let x = 0; for (let i = 0; i < t.n; i++) x += t.values[v][i * 2 + k]; return x / t.n; };
+    // the diet's -30% post-meal response (full adherence) and the CV fall together
+    const ppgrRatio = mean(ppt, 'ppgr', 1) / mean(ctl, 'ppgr', 1);
+    const cvRatio = mean(ppt, 'cgm_cv', 1) / mean(ctl, 'cgm_cv', 1);
+    expect(ppgrRatio).toBeGreaterThan(0.6);
+    expect(ppgrRatio).toBeLessThan(0.8);
+    expect(Math.abs(cvRatio - ppgrRatio)).toBeLessThan(0.05);
+    // with fasting glucose below 140, time above 140 is post-meal time: it falls; the mean barely moves
+    expect(mean(ppt, 'cgm_time_above_140', 1) - mean(ctl, 'cgm_time_above_140', 1)).toBeLessThan(-0.8);
+    expect(Math.abs(mean(ppt, 'cgm_mean_glucose', 1) - mean(ctl, 'cgm_mean_glucose', 1))).toBeLessThan(3);
+    // a statin does not touch the post-meal response, so the CGM spread is the control arm's, twin for twin
+    expect(Array.from(statin.values.cgm_cv)).toEqual(Array.from(ctl.values.cgm_cv));
+  });
 });
 
 describe('reference world: regain after a stop, BP combination, PCSK9, resting HR', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT, ENGINE_VERSION } from '../../core/version.js';
 import { initBackend, matmulGflops } from '../../model/backend.js';
 import { loadCheckpoint } from '../../model/checkpoint.js';
+import { isEnsembleDir, TwinEnsemble } from '../../model/ensemble.js';
 
 export function register(program: Command): void {
   program
@@ -17,10 +18,24 @@ export function register(program: Command): void {
       const dir = opts.model ?? join(PACKAGE_ROOT, 'models', 'default');
       let checkpoint: Record<string, unknown>;
       try {
-        const ck = await loadCheckpoint(dir);
-        const m = ck.manifest;
-        checkpoint = { ok: true, dir, hash: ck.hash, params: m.paramCount, layers: m.config.nLayers, width: m.config.dModel, variables: m.tokenizer.measured.length, exposures: m.tokenizer.exposures.length, valLoss: m.metrics.valLoss, trained: m.created };
-        ck.params.forEach((v) => v.dispose());
+        const describe = async (d: string) => {
+          const ck = await loadCheckpoint(d);
+          const m = ck.manifest;
+          ck.params.forEach((v) => v.dispose());
+          return { dir: d, hash: ck.hash, params: m.paramCount, layers: m.config.nLayers, width: m.config.dModel, variables: m.tokenizer.measured.length, exposures: m.tokenizer.exposures.length, valLoss: m.metrics.valLoss, trained: m.created };
+        };
+        if (isEnsembleDir(dir)) {
+          // loading checks the members share one tokeniser; then each member is described
+          const ens = await TwinEnsemble.load(dir);
+          const hash = ens.hash;
+          const memberDirs = ens.members.map((x) => x.dir);
+          ens.dispose();
+          const members = [];
+          for (const d of memberDirs) members.push(await describe(d));
+          checkpoint = { ok: true, dir, hash, ensemble: true, members, variables: members[0]!.variables, exposures: members[0]!.exposures };
+        } else {
+          checkpoint = { ok: true, ...(await describe(dir)) };
+        }
       } catch (e) {
         checkpoint = { ok: false, dir, problem: e instanceof Error ? e.message : String(e) };
       }
@@ -32,7 +47,10 @@ export function register(program: Command): void {
         `  why: ${info.reason}`,
         ...info.skipped.map((s) => `  skipped ${s.name}: ${s.why}`),
         `matmul 512x512: ${gflops.toFixed(1)} GFLOP/s`,
-        checkpoint.ok
+        checkpoint.ok && checkpoint.ensemble
+          ? [`checkpoint ensemble: ${dir}`, `  ${checkpoint.hash}`, `  ${(checkpoint.members as Record<string, unknown>[]).length} members (each twin rolled out by one), ${checkpoint.variables} variables, ${checkpoint.exposures} exposure codes:`,
+            ...(checkpoint.members as Record<string, unknown>[]).map((c) => `  - ${String(c.dir)}: ${String(c.hash).slice(0, 19)}..., ${c.params} parameters, ${c.layers} layers x width ${c.width}, validation loss ${Number(c.valLoss).toFixed(4)}`)].join('\n')
+          : checkpoint.ok
           ? `checkpoint: ${dir}\n  ${checkpoint.hash}\n  ${checkpoint.params} parameters, ${checkpoint.layers} layers x width ${checkpoint.width}, ${checkpoint.variables} variables, ${checkpoint.exposures} exposure codes, validation loss ${Number(checkpoint.valLoss).toFixed(4)}`
           : `checkpoint: MISSING OR INVALID at ${dir}\n  ${String(checkpoint.problem).split('\n')[0]}\n  the model engine cannot run until one is there (train with \`vtrial train\`), the reference engine still works`,
       ];

@@ -449,7 +449,19 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
       void egfrCkdEpi2021;
       truth[I.sleep_duration] = clamp(get('sleep_duration', ti) + ch[CH.sleep] * (w ? 1 : 0), 2, 14);
       truth[I.sleep_efficiency] = clamp(get('sleep_efficiency', ti) + lag[CH.sleepEff], 40, 100);
-      const cv = get('cgm_cv', ti);
+      // Within-day glucose spread follows the meal excursions: a diet or drug that changes the
+      // post-prandial response (CH.lnPpgr) scales the CGM SD by the same factor, so the CV moves
+      // with it (mean glucose, hence CV's denominator, follows HbA1c). Where fasting glucose is
+      // below 140 mg/dL, time above 140 is post-meal time, so a lower post-meal response must
+      // lower it; with a static CV it could not (exposed by Ben-Yacov O et al. Diabetes Care
+      // 2021 doi:10.2337/dc21-0162, whose size this does not use). Proportionality (exponent 1)
+      // is a modelling choice; the link itself is observed: in The Maastricht Study (n = 851,
+      // Diabetes Technol Ther 2020;22:395-403 doi:10.1089/dia.2019.0385, abstract seen) CGM SD
+      // correlates best with the 1-h OGTT glucose (rho 0.61) and CV with the incremental glucose
+      // peak (rho 0.50), i.e. the spread tracks the post-load excursion. The post-prandial
+      // response falls with the personalised diet (Zeevi D et al. Cell 2015;163:1079-94
+      // doi:10.1016/j.cell.2015.11.001) and incretin drugs (effects.ts).
+      const cv = clamp(get('cgm_cv', ti) * Math.exp(lag[CH.lnPpgr]), 5, 60);
       truth[I.cgm_mean_glucose] = G;
       truth[I.cgm_cv] = cv;
       truth[I.cgm_tir] = timeInRange(G, cv);
