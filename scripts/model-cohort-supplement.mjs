@@ -6,7 +6,7 @@
 // beta-glucan, nuts, olive oil, salt substitute, potassium, sodium change, total diet
 // replacement, cholesterol/eggs, weight-loss kg targets, sleep hour targets, placebos), so the
 // model sees every code a trial file can produce. Usage:
-//   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv [--trial-like] [--enriched]
+//   node scripts/model-cohort-supplement.mjs N YEARS SEED OUT.csv [--trial-like] [--enriched] [--early-visits]
 // --enriched: participants come from the populations trials recruit (general adults, raised
 // blood pressure, raised LDL, type 2 diabetes, obesity, overweight, raised triglycerides; drawn
 // with the trial sampler's eligibility, on screening values), and 65% of episodes give the
@@ -54,6 +54,12 @@
 // the model sees histories like the ones a rollout that feeds every sampled variable at monthly
 // latent steps builds (rolloutFeed 'all', rolloutStepDays 31): a long run of full panels, in which
 // a persistent high level stays where it is. Without the option the file is the same as before.
+// --early-visits: besides the regular visits, a visit 7 and 14 days after every exposure start and
+// every stop within follow-up, measuring blood pressure, the body panel and the intake panel
+// always and the other panels as a regular visit does (merged into a regular visit on the same
+// day), so the model sees the first two weeks of an exposure, when behavioural intake changes are
+// largest (scripts/effect-by-visit.mjs --early; session 19). Without the option the file is the
+// same as before it existed.
 // Subject ids are 1,000,000 + (SEED mod 10,000) x 100,000 + index (N at most 100,000), so files
 // written with different seeds can be concatenated into one cohort.
 import { createWriteStream } from 'node:fs';
@@ -81,6 +87,7 @@ const PLACEBO_CONTROLS = pcAt < 0 ? 0 : Number(process.argv[pcAt + 1]);
 if (!(PLACEBO_CONTROLS >= 0 && PLACEBO_CONTROLS <= 1)) { process.stderr.write(`--placebo-controls must be a share from 0 to 1 (got '${process.argv[pcAt + 1]}')\n`); process.exit(2); }
 const SCREENING_VISIT = process.argv.includes('--screening-visit');
 const FULL_PANELS = process.argv.includes('--full-panels');
+const EARLY_VISITS = process.argv.includes('--early-visits');
 const utAt = process.argv.indexOf('--untreated');
 const UNTREATED = utAt < 0 ? 0.12 : Number(process.argv[utAt + 1]);
 if (!(UNTREATED >= 0 && UNTREATED <= 1)) { process.stderr.write(`--untreated must be a share from 0 to 1 (got '${process.argv[utAt + 1]}')\n`); process.exit(2); }
@@ -304,7 +311,9 @@ const truth = new Float64Array(NVAR);
 const out = createWriteStream(OUT);
 const write = (s) => new Promise((res) => (out.write(s) ? res() : out.once('drain', res)));
 await write('subject_id,time,code,numeric_value\n');
-const P_EXP = hashString('model-supplement-exposure'), P_VIS = hashString('model-supplement-visits');
+const P_EXP = hashString('model-supplement-exposure'), P_VIS = hashString('model-supplement-visits'), P_EARLY = hashString('model-supplement-early-visits');
+// panels an early visit always measures: blood pressure, body, intake (indices into PANELS)
+const EARLY_ALWAYS = new Set([0, 1, 8]);
 for (let s = 0; s < N; s++) {
   // subject index offset keeps these participants distinct from `vtrial cohort`'s for the same seed
   const sid = 1_000_000 + (SEED % 10_000) * 100_000 + s;
@@ -332,6 +341,21 @@ for (let s = 0; s < N; s++) {
     const vars = [];
     PANELS.forEach((p, k) => { if (day === 0 || FULL_PANELS || vr.uniform() < PANEL_P[k]) vars.push(...p); });
     visits.push({ label: `d${day}`, day, variables: vars });
+  }
+  if (EARLY_VISITS) {
+    // own stream, so the regular visits are the same draws as without the option
+    const er = new Rng(SEED, sid, P_EARLY);
+    const byDay = new Map(visits.map((v) => [v.day, v]));
+    const marks = new Set();
+    for (const iv of ivs) for (const t of [iv.startDay, iv.stopDay]) if (t <= days) for (const d of [7, 14]) if (t + d <= days) marks.add(t + d);
+    for (const d of [...marks].sort((a, b) => a - b)) {
+      const vars = [];
+      PANELS.forEach((p, k) => { if (EARLY_ALWAYS.has(k) || er.uniform() < PANEL_P[k]) vars.push(...p); });
+      const v = byDay.get(d);
+      if (v) v.variables = [...new Set([...v.variables, ...vars])];
+      else { const nv = { label: `d${d}`, day: d, variables: vars }; visits.push(nv); byDay.set(d, nv); }
+    }
+    visits.sort((a, b) => a.day - b.day);
   }
   const arm = { id: 'cohort', label: 'cohort', role: 'experimental', interventions: ivs };
   const batch = { ids: Uint32Array.of(sid), columns: Object.fromEntries(VARIABLES.map((v, j) => [v.id, Float64Array.of(truth[j])])) };
