@@ -18,25 +18,15 @@
  * (variables, statics, exposure codes, normalisation); their architectures may differ.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { ExposureTimeline, TokenizerSpec } from './tokenizer.js';
 import type { ModelConfig } from './transformer.js';
+import { ENSEMBLE_FILE, isEnsembleDir, parseEnsembleManifest, type EnsembleManifest } from './folder.js';
 import { TwinModel, type RolloutRequest } from './twin-model.js';
 
-export const ENSEMBLE_FORMAT = 'vtrial-ensemble/1';
-export const ENSEMBLE_FILE = 'ensemble.json';
-
-export interface EnsembleManifest {
-  readonly format: typeof ENSEMBLE_FORMAT;
-  /** Member checkpoint folders, relative to the ensemble folder. */
-  readonly members: readonly string[];
-  /** Free text: why these members. */
-  readonly note?: string;
-  readonly created?: string;
-}
+export { ENSEMBLE_FORMAT, ENSEMBLE_FILE, isEnsembleDir, type EnsembleManifest } from './folder.js';
 
 /** What the model engine and the evaluation scripts ask of a model: a single checkpoint or an ensemble. */
 export interface RolloutModel {
@@ -48,33 +38,11 @@ export interface RolloutModel {
   dispose(): void;
 }
 
-/** True when `dir` holds an ensemble (ensemble.json) rather than a single checkpoint. */
-export function isEnsembleDir(dir: string): boolean {
-  return existsSync(join(dir, ENSEMBLE_FILE));
-}
-
 /** Read and check ensemble.json; errors name the file and what is wrong. */
 export async function readEnsembleManifest(dir: string): Promise<EnsembleManifest> {
-  const f = join(dir, ENSEMBLE_FILE);
-  let m: EnsembleManifest;
-  try {
-    m = JSON.parse(await readFile(f, 'utf8')) as EnsembleManifest;
-  } catch (e) {
-    throw new InputError(`${f}: unreadable ensemble manifest (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (m.format !== ENSEMBLE_FORMAT) throw new InputError(`${f}: format '${String(m.format)}', expected '${ENSEMBLE_FORMAT}'`);
-  if (!Array.isArray(m.members) || m.members.length < 2 || m.members.some((x) => typeof x !== 'string' || x.length === 0)) {
-    throw new InputError(`${f}: 'members' must list at least two checkpoint folders (relative to ${dir}). Received: ${JSON.stringify(m.members)}`, [
-      '  a single checkpoint needs no ensemble.json: point --model at its folder',
-    ]);
-  }
-  const seen = new Set<string>();
-  for (const x of m.members) {
-    const r = resolve(dir, x);
-    if (seen.has(r)) throw new InputError(`${f}: member '${x}' is listed twice (a member given twice the weight is not supported)`);
-    seen.add(r);
-  }
-  return m;
+  return parseEnsembleManifest(dir, await readFile(join(dir, ENSEMBLE_FILE), 'utf8').catch((e: unknown) => {
+    throw new InputError(`${join(dir, ENSEMBLE_FILE)}: unreadable ensemble manifest (${e instanceof Error ? e.message : String(e)})`);
+  }));
 }
 
 /** Tokeniser identity (what a shared exposure timeline and shared inputs need). */

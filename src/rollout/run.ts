@@ -23,6 +23,7 @@ import type { Engine, PopulationSpec, TrialSpec } from '../trial-dsl/spec.js';
 import { TrajectoryAccumulator, type TwinEndpointValues } from '../analysis/endpoints.js';
 import type { TrialData } from '../analysis/trial.js';
 import { drawTwins } from '../population/draw.js';
+import { checkModelFolder } from '../model/folder.js';
 import { parseExact, stringifyExact } from './pack.js';
 import { createRunner, defaultWorkers, type RunPool } from './pool.js';
 import { randomise } from './randomise.js';
@@ -198,6 +199,7 @@ function plan(spec0: TrialSpec, opts: RunOptions): Plan {
         'train or install a checkpoint there, point `model:` at one, or run with --engine reference',
       ]);
     }
+    checkModelFolder(checkpoint); // a broken checkpoint or ensemble is one clear error, before any worker loads it
   }
   return {
     spec,

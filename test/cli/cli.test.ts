@@ -1,6 +1,6 @@
 // Runs the built CLI (dist/, built by `npm test` before vitest) as a user would.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,5 +79,31 @@ describe('vtrial CLI', () => {
     const v = vtrial('validate', dir, '--model', missing, '--json', '--workers', '1');
     expect(v.code).not.toBe(0);
     expect(v.stderr + v.stdout).toContain(missing);
+  }, 120_000);
+
+  it('--model takes a checkpoint ensemble folder (ensemble.json) in run, through worker threads, and in doctor', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-ens-cli-'));
+    // two members: the bundled checkpoint and a second path to it (a real ensemble lists different checkpoints)
+    symlinkSync(join(root, 'models', 'default'), join(dir, 'second'));
+    const ens = join(dir, 'ens');
+    mkdirSync(ens);
+    writeFileSync(join(ens, 'ensemble.json'), JSON.stringify({ format: 'vtrial-ensemble/1', members: [join(root, 'models', 'default'), '../second'] }));
+    const r = vtrial('run', 'trials/dash-sodium.yaml', '--model', ens, '--n', '40', '--workers', '2', '-q', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.run.engine).toBe('model');
+    expect(JSON.stringify(rep.run)).toMatch(/ensemble:sha256:[0-9a-f]{64}/);
+    const d = vtrial('doctor', '--model', ens, '--json');
+    expect(d.code, d.stderr).toBe(0);
+    const doc = JSON.parse(d.stdout);
+    expect(doc.checkpoint.ok).toBe(true);
+    expect(doc.checkpoint.ensemble).toBe(true);
+    expect(doc.checkpoint.members).toHaveLength(2);
+    // a broken ensemble is a clear error naming the file, exit 2
+    writeFileSync(join(ens, 'ensemble.json'), JSON.stringify({ format: 'vtrial-ensemble/1', members: ['../second'] }));
+    const bad = vtrial('run', 'trials/dash-sodium.yaml', '--model', ens, '--n', '20', '--workers', '1', '-q');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(join(ens, 'ensemble.json'));
+    expect(bad.stderr).toContain('at least two');
   }, 120_000);
 });

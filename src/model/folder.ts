@@ -1,0 +1,71 @@
+/**
+ * What a model folder is, checked with the file system only (no tfjs): a single checkpoint
+ * (manifest.json + weights.bin) or a checkpoint ensemble (ensemble.json naming member checkpoint
+ * folders; src/model/ensemble.ts). The run planner checks a folder here before any worker loads
+ * it, so a broken folder is one clear error instead of failed shards.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+
+export const ENSEMBLE_FORMAT = 'vtrial-ensemble/1';
+export const ENSEMBLE_FILE = 'ensemble.json';
+
+export interface EnsembleManifest {
+  readonly format: typeof ENSEMBLE_FORMAT;
+  /** Member checkpoint folders, relative to the ensemble folder (or absolute). */
+  readonly members: readonly string[];
+  /** Free text: why these members. */
+  readonly note?: string;
+  readonly created?: string;
+}
+
+/** True when `dir` holds an ensemble (ensemble.json) rather than a single checkpoint. */
+export function isEnsembleDir(dir: string): boolean {
+  return existsSync(join(dir, ENSEMBLE_FILE));
+}
+
+/** Parse and check the text of `dir`/ensemble.json; errors name the file and what is wrong. */
+export function parseEnsembleManifest(dir: string, text: string): EnsembleManifest {
+  const f = join(dir, ENSEMBLE_FILE);
+  let m: EnsembleManifest;
+  try {
+    m = JSON.parse(text) as EnsembleManifest;
+  } catch (e) {
+    throw new InputError(`${f}: unreadable ensemble manifest (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (m === null || typeof m !== 'object') throw new InputError(`${f}: expected a JSON object with 'format' and 'members'`);
+  if (m.format !== ENSEMBLE_FORMAT) throw new InputError(`${f}: format '${String(m.format)}', expected '${ENSEMBLE_FORMAT}'`);
+  if (!Array.isArray(m.members) || m.members.length < 2 || m.members.some((x) => typeof x !== 'string' || x.length === 0)) {
+    throw new InputError(`${f}: 'members' must list at least two checkpoint folders (relative to ${dir}). Received: ${JSON.stringify(m.members)}`, [
+      '  a single checkpoint needs no ensemble.json: point --model at its folder',
+    ]);
+  }
+  const seen = new Set<string>();
+  for (const x of m.members) {
+    const r = resolve(dir, x);
+    if (seen.has(r)) throw new InputError(`${f}: member '${x}' is listed twice (a member given twice the weight is not supported)`);
+    seen.add(r);
+  }
+  return m;
+}
+
+function checkCheckpointFiles(dir: string): void {
+  if (!existsSync(join(dir, 'manifest.json')) || !existsSync(join(dir, 'weights.bin'))) {
+    throw new InputError(`${dir}: not a model checkpoint (needs manifest.json and weights.bin)`, ['  hint: train one with `vtrial train --cohort FILE --out DIR`, or use the bundled models/default']);
+  }
+}
+
+/**
+ * Check a model folder's files: a checkpoint's two files, or an ensemble's manifest and each
+ * member's files (members may not be ensembles). Throws InputError naming what is wrong.
+ */
+export function checkModelFolder(dir: string): void {
+  if (!isEnsembleDir(dir)) { checkCheckpointFiles(dir); return; }
+  const m = parseEnsembleManifest(dir, readFileSync(join(dir, ENSEMBLE_FILE), 'utf8'));
+  for (const x of m.members) {
+    const md = resolve(dir, x);
+    if (isEnsembleDir(md)) throw new InputError(`${join(dir, ENSEMBLE_FILE)}: member '${x}' is itself an ensemble (nesting is not supported; list its members instead)`);
+    checkCheckpointFiles(md);
+  }
+}
