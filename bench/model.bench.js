@@ -1,7 +1,8 @@
 // Twin-model speed: training tokens/s (and the cost of an own-sample step against a plain one), rollout tokens/s, twin-rollouts/s for a standard trial
 // (12 months, monthly visits, 10 measured variables, 2 arms), achieved GFLOP/s next to the
 // backend's own 512x512 matmul GFLOP/s measured in the same run, the key/value cache speed-up, and the
-// memory of an encoded training set stored packed against the padded layout.
+// memory of an encoded training set stored packed against the padded layout, and the cost of a
+// two-member checkpoint ensemble's rollout against one checkpoint's.
 // Uses models/default when present (else the default architecture with random weights: same cost).
 import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, matmulGflops } from '../dist/model/backend.js';
 import { TwinModel } from '../dist/model/twin-model.js';
+import { TwinEnsemble } from '../dist/model/ensemble.js';
 import { ModelSimulator } from '../dist/model/simulator.js';
 import { initParams, forward, mixtureNll, paramCount, matMulPlainGrad, DEFAULT_ARCH } from '../dist/model/transformer.js';
 import { featureLayout, TIME_PERIODS, fitTokenizer, subjectHistory, encodeHistories } from '../dist/model/tokenizer.js';
@@ -18,7 +20,7 @@ import { Rng } from '../dist/core/rng.js';
 import { writeOwnDraws } from '../dist/model/train.js';
 
 export const name = 'model';
-export const description = 'twin model: training and rollout throughput, achieved vs matmul GFLOP/s, KV-cache speed-up, encoded-set memory';
+export const description = 'twin model: training and rollout throughput, achieved vs matmul GFLOP/s, KV-cache speed-up, ensemble rollout cost, encoded-set memory';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const STANDARD_VARS = ['sbp', 'dbp', 'ldl_c', 'hdl_c', 'triglycerides', 'total_cholesterol', 'fasting_glucose', 'hba1c', 'body_weight', 'waist'];
@@ -134,6 +136,11 @@ export async function run(log) {
   });
   let t2 = performance.now(); model.rollout(req(true)); const cachedSec = (performance.now() - t2) / 1000;
   t2 = performance.now(); model.rollout(req(false)); const uncachedSec = (performance.now() - t2) / 1000;
+  // a two-member ensemble (each twin rolled out by one member) against one checkpoint, same twins:
+  // the ensemble's claim is one member's cost per twin (members share weights here; cost is the same)
+  const ens = new TwinEnsemble([model, new TwinModel(model.manifest, model.params, `${model.hash}-copy`)]);
+  t2 = performance.now(); ens.rollout(req(true)); const ensembleSec = (performance.now() - t2) / 1000;
+  t2 = performance.now(); model.rollout(req(true)); const singleSec = (performance.now() - t2) / 1000;
   const params = paramCount(model.params);
   model.dispose();
 
@@ -160,6 +167,7 @@ export async function run(log) {
     achieved_rollout_gflops: achieved,
     achieved_over_matmul: achieved / matmul,
     kv_cache_speedup: uncachedSec / cachedSec,
+    ensemble2_rollout_over_single: ensembleSec / singleSec,
     encoded_set_bytes_per_token_v6: packedBytes / set.tokens,
     encoded_set_padded_over_packed: paddedBytes / packedBytes,
   };
