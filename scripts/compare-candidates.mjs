@@ -18,7 +18,8 @@
 // verdict "a-e" adds (d) and (e). Which verdict decides is the rule written down before the
 // round was scored (docs/model-card.md); the titration check (scripts/titration-check.mjs) is
 // run apart. Reported for the record: the treated-population effects (section 3g) and the
-// untreated courses in screened populations (section 3h), session 15.
+// untreated courses in screened populations (section 3h), session 15; and (session 19) the mean
+// |log ratio| of the add-on effects, a continuous form of (e).
 // A candidate not scored on every draw the baseline was is reported and not judged.
 import { readFileSync } from 'node:fs';
 
@@ -52,7 +53,7 @@ for (const f of files) {
       console.error(`compare-candidates: ${r.dir} is scored twice on draw ${seed} (${f})`);
       process.exit(2);
     }
-    e.set(seed, r.fidelity);
+    e.set(seed, { ...r.fidelity, comboEffects: r.comboEffects ?? [] });
     byDir.set(r.dir, e);
   }
 }
@@ -83,13 +84,18 @@ function total(draws) {
     }
   }
   const text = (x) => (x.n > 0 ? `${x.within}/${x.n}` : 'n/a');
-  return { count, median, wrong, long: hasLong ? long : null, longVisits, comboN: apart.combo.n > 0 ? apart.combo.within : null, combo: text(apart.combo), treated: text(apart.treated), screened: text(apart.screened) };
+  // record (session 19): how far the add-on effects are from the world's, as a continuous measure
+  // (mean |log(model / world)| over the add-on effects of every draw; a wrong sign counts as 1)
+  const logs = [];
+  for (const s of seeds) for (const c of draws.get(s).comboEffects) if (c.reference !== 0 && Number.isFinite(c.model)) logs.push(c.model / c.reference > 0 ? Math.abs(Math.log(c.model / c.reference)) : 1);
+  const comboLog = logs.length ? (logs.reduce((x, y) => x + y, 0) / logs.length).toFixed(3) : 'n/a';
+  return { comboLog, count, median, wrong, long: hasLong ? long : null, longVisits, comboN: apart.combo.n > 0 ? apart.combo.within : null, combo: text(apart.combo), treated: text(apart.treated), screened: text(apart.screened) };
 }
 
 const b = total(base);
 const longText = (t) => (t.long === null ? 'n/a' : `${t.long}/${t.longVisits}`);
-console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}, 24-month ${longText(b)}, add-on ${b.combo}, treated ${b.treated}, screened ${b.screened}`);
-console.log('checkpoint\tcount\tmedian\twrong\t24-month\tadd-on\t(a) count\t(b) median\t(c) signs\t(d) 24-month\t(e) add-on\tverdict a-c\tverdict a-d\tverdict a-e\ttreated (record)\tscreened (record)');
+console.log(`draws ${seeds.join(' + ')}; baseline ${baseline}: count ${b.count}, mean median |log ratio| ${b.median.toFixed(3)}, wrong signs ${b.wrong}, 24-month ${longText(b)}, add-on ${b.combo} (mean |log ratio| ${b.comboLog}), treated ${b.treated}, screened ${b.screened}`);
+console.log('checkpoint\tcount\tmedian\twrong\t24-month\tadd-on\t(a) count\t(b) median\t(c) signs\t(d) 24-month\t(e) add-on\tverdict a-c\tverdict a-d\tverdict a-e\ttreated (record)\tscreened (record)\tadd-on |log ratio| (record)');
 for (const [dir, draws] of byDir) {
   if (dir === baseline) continue;
   const missing = seeds.filter((s) => !draws.has(s));
@@ -105,5 +111,5 @@ for (const [dir, draws] of byDir) {
   const abcd = d === null ? 'n/a' : a && m && c && d ? 'REPLACES' : 'keeps baseline';
   const e = t.comboN === null || b.comboN === null ? null : t.comboN >= b.comboN;
   const abcde = d === null || e === null ? 'n/a' : a && m && c && d && e ? 'REPLACES' : 'keeps baseline';
-  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${t.combo}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${yes(e)}\t${abc}\t${abcd}\t${abcde}\t${t.treated}\t${t.screened}`);
+  console.log(`${dir}\t${t.count}\t${t.median.toFixed(3)}\t${t.wrong}\t${longText(t)}\t${t.combo}\t${yes(a)}\t${yes(m)}\t${yes(c)}\t${yes(d)}\t${yes(e)}\t${abc}\t${abcd}\t${abcde}\t${t.treated}\t${t.screened}\t${t.comboLog}`);
 }
