@@ -2,7 +2,8 @@
  * scripts/model-cohort-supplement.mjs, the options that shape what a version-8 model learns:
  * --screening-visit writes the readings each enriched participant was selected on at day
  * SCREENING_DAY and changes nothing else; --full-panels measures every panel monthly;
- * --untreated sets the share of participants given no intervention.
+ * --untreated sets the share of participants given no intervention; --early-visits adds visits one
+ * and two weeks after every exposure start and stop.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -54,6 +55,27 @@ describe('model-cohort-supplement', () => {
     const full = byDay.get(0)!.size;
     expect(full).toBeGreaterThan(35);
     expect(days.filter((d) => byDay.get(d)!.size === full).length).toBeGreaterThanOrEqual(days.length - 1);
+  }, 60_000);
+
+  it('--early-visits adds visits 7 and 14 days after every start and stop, with BP, body and intake', () => {
+    const rows = write('early.csv', '--early-visits').slice(1).map((l) => l.split(','));
+    const starts = rows.filter((r) => /^(DRUG|DIET|EXERCISE|WEIGHT_LOSS|SUPPLEMENT|PLACEBO|BEHAVIOUR|SLEEP|FASTING)(_STOP)?\/\//.test(r[2]!));
+    expect(starts.length).toBeGreaterThan(20);
+    const measured = new Set(rows.filter((r) => !r[2]!.includes('//')).map((r) => `${r[0]},${r[1]},${r[2]}`));
+    const lost = new Map(rows.filter((r) => r[2] === 'EVENT//lost_to_follow_up').map((r) => [r[0]!, Number(r[1])]));
+    let checked = 0;
+    for (const [id, t] of starts.map((r) => [r[0]!, Number(r[1])] as const)) {
+      for (const d of [7, 14]) {
+        const day = t + d;
+        if (day > 365 || day >= (lost.get(id) ?? Infinity)) continue; // follow-up is 1 year; nothing after a dropout
+        for (const v of ['sbp', 'body_weight', 'energy_intake']) expect(measured.has(`${id},${day},${v}`), `${id} day ${day} ${v}`).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    // without the option, no such visit is forced: fewer intake readings
+    const plain = write('plain2.csv').filter((l) => l.split(',')[2] === 'energy_intake').length;
+    expect(rows.filter((r) => r[2] === 'energy_intake').length).toBeGreaterThan(plain);
   }, 60_000);
 
   it('--untreated 1 gives no participant an intervention; the default share is 0.12', () => {
