@@ -18,15 +18,13 @@
  * (variables, statics, exposure codes, normalisation); their architectures may differ.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { ExposureTimeline, TokenizerSpec } from './tokenizer.js';
 import type { ModelConfig } from './transformer.js';
-import { ENSEMBLE_FILE, isEnsembleDir, parseEnsembleManifest, type EnsembleManifest } from './folder.js';
+import { ensembleMemberDirs, isEnsembleDir, readEnsembleManifest } from './folder.js';
 import { TwinModel, type RolloutRequest } from './twin-model.js';
 
-export { ENSEMBLE_FORMAT, ENSEMBLE_FILE, isEnsembleDir, type EnsembleManifest } from './folder.js';
+export { ENSEMBLE_FORMAT, ENSEMBLE_FILE, isEnsembleDir, readEnsembleManifest, type EnsembleManifest } from './folder.js';
 
 /** What the model engine and the evaluation scripts ask of a model: a single checkpoint or an ensemble. */
 export interface RolloutModel {
@@ -36,13 +34,6 @@ export interface RolloutModel {
   readonly dir: string;
   rollout(request: RolloutRequest): Float64Array[];
   dispose(): void;
-}
-
-/** Read and check ensemble.json; errors name the file and what is wrong. */
-export async function readEnsembleManifest(dir: string): Promise<EnsembleManifest> {
-  return parseEnsembleManifest(dir, await readFile(join(dir, ENSEMBLE_FILE), 'utf8').catch((e: unknown) => {
-    throw new InputError(`${join(dir, ENSEMBLE_FILE)}: unreadable ensemble manifest (${e instanceof Error ? e.message : String(e)})`);
-  }));
 }
 
 /** Tokeniser identity (what a shared exposure timeline and shared inputs need). */
@@ -73,14 +64,11 @@ export class TwinEnsemble implements RolloutModel {
   }
 
   static async load(dir: string): Promise<TwinEnsemble> {
-    const m = await readEnsembleManifest(dir);
+    const m = readEnsembleManifest(dir);
+    const dirs = ensembleMemberDirs(dir, m);
     const members: TwinModel[] = [];
     try {
-      for (const x of m.members) {
-        const md = resolve(dir, x);
-        if (isEnsembleDir(md)) throw new InputError(`${join(dir, ENSEMBLE_FILE)}: member '${x}' is itself an ensemble (nesting is not supported; list its members instead)`);
-        members.push(await TwinModel.load(md));
-      }
+      for (const md of dirs) members.push(await TwinModel.load(md));
       return new TwinEnsemble(members, dir, m.note);
     } catch (e) {
       members.forEach((x) => x.dispose());

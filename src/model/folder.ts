@@ -56,16 +56,36 @@ function checkCheckpointFiles(dir: string): void {
   }
 }
 
+/** Read and check `dir`/ensemble.json (file system only); errors name the file and what is wrong. */
+export function readEnsembleManifest(dir: string): EnsembleManifest {
+  const f = join(dir, ENSEMBLE_FILE);
+  let text: string;
+  try {
+    text = readFileSync(f, 'utf8');
+  } catch (e) {
+    throw new InputError(`${f}: unreadable ensemble manifest (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseEnsembleManifest(dir, text);
+}
+
 /**
- * Check a model folder's files: a checkpoint's two files, or an ensemble's manifest and each
- * member's files (members may not be ensembles). Throws InputError naming what is wrong.
+ * An ensemble's member folders, resolved against it, each checked to be a single checkpoint
+ * (members may not be ensembles).
  */
-export function checkModelFolder(dir: string): void {
-  if (!isEnsembleDir(dir)) { checkCheckpointFiles(dir); return; }
-  const m = parseEnsembleManifest(dir, readFileSync(join(dir, ENSEMBLE_FILE), 'utf8'));
-  for (const x of m.members) {
+export function ensembleMemberDirs(dir: string, m: EnsembleManifest = readEnsembleManifest(dir)): string[] {
+  return m.members.map((x) => {
     const md = resolve(dir, x);
     if (isEnsembleDir(md)) throw new InputError(`${join(dir, ENSEMBLE_FILE)}: member '${x}' is itself an ensemble (nesting is not supported; list its members instead)`);
     checkCheckpointFiles(md);
-  }
+    return md;
+  });
+}
+
+/**
+ * Check a model folder's files: a checkpoint's two files, or an ensemble's manifest and each
+ * member's files. Throws InputError naming what is wrong.
+ */
+export function checkModelFolder(dir: string): void {
+  if (isEnsembleDir(dir)) ensembleMemberDirs(dir);
+  else checkCheckpointFiles(dir);
 }
