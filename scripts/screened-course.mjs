@@ -15,8 +15,8 @@ import { createReferenceSimulator } from '../dist/population/world/index.js';
 import { drawSynthetic } from '../dist/population/draw.js';
 
 const dir = process.argv[2];
-if (!dir || !existsSync(join(dir, 'manifest.json'))) {
-  console.error(`screened-course: ${dir ? `${dir} holds no manifest.json` : 'no checkpoint folder given'}\n  usage: node scripts/screened-course.mjs CHECKPOINT_DIR (e.g. models/default)`);
+if (!dir || !(existsSync(join(dir, 'manifest.json')) || existsSync(join(dir, 'ensemble.json')))) {
+  console.error(`screened-course: ${dir ? `${dir} holds no manifest.json (nor ensemble.json)` : 'no checkpoint folder given'}\n  usage: node scripts/screened-course.mjs CHECKPOINT_DIR (e.g. models/default; an ensemble folder too)`);
   process.exit(2);
 }
 await initBackend();

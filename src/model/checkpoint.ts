@@ -22,6 +22,7 @@ import { newVariable, type ModelConfig, type Params } from './transformer.js';
 import type { TokenizerSpec } from './tokenizer.js';
 import type { RolloutScale } from './rollout-scale.js';
 import type { Copula } from './copula.js';
+import { checkCheckpointFiles } from './folder.js';
 
 export const WEIGHTS_MAGIC = 0x57525456; // 'VTRW' read as little-endian uint32
 export const WEIGHTS_VERSION = 1;
@@ -190,12 +191,7 @@ function hashOf(weights: Buffer, m: Manifest): string {
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const mf = join(dir, 'manifest.json');
   const wf = join(dir, 'weights.bin');
-  if (!existsSync(mf) && existsSync(join(dir, 'ensemble.json'))) {
-    throw new InputError(`${dir}: a checkpoint ensemble (ensemble.json), not a single checkpoint; this step needs one checkpoint`, ['  hint: point it at one of the member folders that ensemble.json lists']);
-  }
-  if (!existsSync(mf) || !existsSync(wf)) {
-    throw new InputError(`${dir}: not a model checkpoint (needs manifest.json and weights.bin)`, ['  hint: train one with `vtrial train --cohort FILE --out DIR`, or use the bundled models/default']);
-  }
+  checkCheckpointFiles(dir);
   let manifest: Manifest;
   try {
     manifest = JSON.parse(await readFile(mf, 'utf8')) as Manifest;

@@ -50,7 +50,11 @@ export function parseEnsembleManifest(dir: string, text: string): EnsembleManife
   return m;
 }
 
-function checkCheckpointFiles(dir: string): void {
+/** Check that `dir` holds a single checkpoint's files (manifest.json + weights.bin); an ensemble folder is named as such. */
+export function checkCheckpointFiles(dir: string): void {
+  if (!existsSync(join(dir, 'manifest.json')) && isEnsembleDir(dir)) {
+    throw new InputError(`${dir}: a checkpoint ensemble (ensemble.json), not a single checkpoint; this step needs one checkpoint`, ['  hint: point it at one of the member folders that ensemble.json lists']);
+  }
   if (!existsSync(join(dir, 'manifest.json')) || !existsSync(join(dir, 'weights.bin'))) {
     throw new InputError(`${dir}: not a model checkpoint (needs manifest.json and weights.bin)`, ['  hint: train one with `vtrial train --cohort FILE --out DIR`, or use the bundled models/default']);
   }

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, ENGINE_VERSION } from '../../core/version.js';
 import { initBackend, matmulGflops } from '../../model/backend.js';
-import { loadCheckpoint } from '../../model/checkpoint.js';
-import { isEnsembleDir, TwinEnsemble } from '../../model/ensemble.js';
+import { loadRolloutModel, TwinEnsemble } from '../../model/ensemble.js';
+import type { TwinModel } from '../../model/twin-model.js';
 
 export function register(program: Command): void {
   program
@@ -18,24 +18,18 @@ export function register(program: Command): void {
       const dir = opts.model ?? join(PACKAGE_ROOT, 'models', 'default');
       let checkpoint: Record<string, unknown>;
       try {
-        const describe = async (d: string) => {
-          const ck = await loadCheckpoint(d);
-          const m = ck.manifest;
-          ck.params.forEach((v) => v.dispose());
-          return { dir: d, hash: ck.hash, params: m.paramCount, layers: m.config.nLayers, width: m.config.dModel, variables: m.tokenizer.measured.length, exposures: m.tokenizer.exposures.length, valLoss: m.metrics.valLoss, trained: m.created };
+        const describe = (x: TwinModel) => {
+          const m = x.manifest;
+          return { dir: x.dir, hash: x.hash, params: m.paramCount, layers: m.config.nLayers, width: m.config.dModel, variables: m.tokenizer.measured.length, exposures: m.tokenizer.exposures.length, valLoss: m.metrics.valLoss, trained: m.created };
         };
-        if (isEnsembleDir(dir)) {
-          // loading checks the members share one tokeniser; then each member is described
-          const ens = await TwinEnsemble.load(dir);
-          const hash = ens.hash;
-          const memberDirs = ens.members.map((x) => x.dir);
-          ens.dispose();
-          const members = [];
-          for (const d of memberDirs) members.push(await describe(d));
-          checkpoint = { ok: true, dir, hash, ensemble: true, members, variables: members[0]!.variables, exposures: members[0]!.exposures };
+        const model = await loadRolloutModel(dir); // an ensemble's loader checks its members share one tokeniser
+        if (model instanceof TwinEnsemble) {
+          const members = model.members.map(describe);
+          checkpoint = { ok: true, dir, hash: model.hash, ensemble: true, members, variables: members[0]!.variables, exposures: members[0]!.exposures };
         } else {
-          checkpoint = { ok: true, ...(await describe(dir)) };
+          checkpoint = { ok: true, ...describe(model as TwinModel) };
         }
+        model.dispose();
       } catch (e) {
         checkpoint = { ok: false, dir, problem: e instanceof Error ? e.message : String(e) };
       }
