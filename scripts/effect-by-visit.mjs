@@ -9,7 +9,7 @@
 // more arms whose intake moves at once (semaglutide 1 mg weekly; sleep extended by 1.2 h/night in
 // short sleepers, 4-6.5 h): the first weeks of an exposure, which two-week trials ask about and
 // monthly training visits rarely show (session 19: the bundled checkpoint's intake changes in the
-// first 2 weeks are about half the world's, its sleep-extension intake effect about a seventh).
+// first 2 weeks are about half the world's, its sleep-extension intake effect about a third).
 // CHECKPOINT_DIR may be an ensemble folder (ensemble.json).
 import { initBackend } from '../dist/model/backend.js';
 import { loadRolloutModel } from '../dist/model/ensemble.js';
