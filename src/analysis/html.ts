@@ -37,7 +37,7 @@ export async function renderHtml(report: Report, extras: { power?: PowerCurve } 
     `<p class="meta">Trial file <code>${escapeHtml(run.trialFile)}</code> (sha256 <code>${escapeHtml(run.trialSha256)}</code>)<br>` +
       `seed ${run.seed} · engine ${escapeHtml(run.engine)} (<code>${escapeHtml(run.modelHash)}</code>) · backend ${escapeHtml(run.backend)} · ` +
       `${run.workers} worker${run.workers === 1 ? '' : 's'} · ${formatNumber(run.wallSeconds, 1)} s · started ${escapeHtml(run.startedAt)}<br>` +
-      `vtrial ${escapeHtml(run.versions.vtrial)} · node ${escapeHtml(run.versions.node)}${run.versions.tfjs ? ` · tfjs ${escapeHtml(run.versions.tfjs)}` : ''}</p>`,
+      `vtrial ${escapeHtml(run.versions.vtrial)}${run.versions.world ? ` (world ${run.versions.world})` : ''} · node ${escapeHtml(run.versions.node)}${run.versions.tfjs ? ` · tfjs ${escapeHtml(run.versions.tfjs)}` : ''}</p>`,
   );
   parts.push('<h2>Arms</h2>');
   parts.push(table(['arm', 'label', 'role', 'randomised'], report.arms.map((a) => [a.id, a.label, a.role, String(a.randomised)])));

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { ENGINE_VERSION } from '../core/version.js';
+import { WORLD_VERSION } from '../population/world/version.js';
 import type { ReplicateSummary } from './replicates.js';
 import type { EndpointAnalysis, TrialAnalysis, TrajectorySeries } from './trial.js';
 
@@ -34,7 +35,7 @@ export interface Report {
     /** Simulator build: model checkpoint hash or reference-world version. */
     readonly modelHash: string;
     readonly backend: string;
-    readonly versions: { readonly vtrial: string; readonly node: string; readonly tfjs?: string };
+    readonly versions: { readonly vtrial: string; readonly node: string; readonly tfjs?: string; readonly world?: number };
     readonly trialFile: string;
     readonly trialSha256: string;
     readonly startedAt: string;
@@ -94,7 +95,7 @@ export function buildReport(analysis: TrialAnalysis, meta: RunMeta): Report {
       engine: meta.engine,
       modelHash: meta.simulatorFingerprint,
       backend: meta.backend,
-      versions: { vtrial: ENGINE_VERSION, node: process.version, ...(tfjs ? { tfjs } : {}) },
+      versions: { vtrial: ENGINE_VERSION, node: process.version, ...(tfjs ? { tfjs } : {}), world: WORLD_VERSION },
       trialFile: meta.trialFile,
       trialSha256: meta.trialSha256,
       startedAt: meta.startedAt,

@@ -19,7 +19,7 @@ export function renderSummary(report: Report): string {
   out.push(`trial ${run.trialFile} (sha256 ${run.trialSha256.slice(0, 12)}), seed ${run.seed}`);
   out.push(
     `engine ${run.engine} (${run.modelHash}), backend ${run.backend}, ${run.workers} worker${run.workers === 1 ? '' : 's'}, ` +
-      `${formatNumber(run.wallSeconds, 1)} s, vtrial ${run.versions.vtrial}, node ${run.versions.node}`,
+      `${formatNumber(run.wallSeconds, 1)} s, vtrial ${run.versions.vtrial}${run.versions.world ? ` (world ${run.versions.world})` : ''}, node ${run.versions.node}`,
   );
   if (report.population) {
     out.push(`population: ${report.population.method}${report.population.draws ? ` (${report.population.draws} candidates drawn)` : ''}`);

@@ -6,6 +6,7 @@ import { renderSummary } from '../../src/analysis/summary.js';
 import { analyseTrial, type TrialData } from '../../src/analysis/trial.js';
 import { meanDifference } from '../../src/analysis/mean_difference.js';
 import { META, buildTrialData, endpoint, makeSpec } from './helpers.js';
+import { WORLD_VERSION } from '../../src/population/world/version.js';
 
 const spec = makeSpec([
   endpoint({ name: 'sbp_change', primary: true }),
@@ -99,11 +100,14 @@ describe('analyseTrial', () => {
     expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
     expect(json.endpoints[0].n.dash.analysed).toBeGreaterThan(0);
     expect(json.run.versions.node).toBe(process.version);
+    expect(json.run.versions.world).toBe(WORLD_VERSION);
+    expect(validate({ ...json, run: { ...json.run, versions: { ...json.run.versions, world: 'one' } } })).toBe(false);
     const broken = { ...json, endpoints: [{ ...json.endpoints[0], ci95: [1] }] };
     expect(validate(broken)).toBe(false);
     const text = renderSummary(report);
     for (const e of spec.endpoints) expect(text).toContain(e.name);
     expect(text).toMatch(/dash \d+\/\d+, usual \d+\/\d+/);
     expect(text).toMatch(/no real trial observes these/i);
+    expect(text).toContain(`(world ${WORLD_VERSION})`);
   });
 });

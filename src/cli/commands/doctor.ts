@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, ENGINE_VERSION } from '../../core/version.js';
+import { WORLD_VERSION } from '../../population/world/version.js';
 import { initBackend, matmulGflops } from '../../model/backend.js';
 import { loadRolloutModel, TwinEnsemble } from '../../model/ensemble.js';
 import type { TwinModel } from '../../model/twin-model.js';
@@ -33,10 +34,10 @@ export function register(program: Command): void {
       } catch (e) {
         checkpoint = { ok: false, dir, problem: e instanceof Error ? e.message : String(e) };
       }
-      const report = { vtrial: ENGINE_VERSION, node: info.nodeVersion, tfjs: info.tfjsVersion, backend: info.backend, source: info.source, reason: info.reason, simd: info.simd, skipped: info.skipped, matmul512Gflops: Number(gflops.toFixed(2)), checkpoint };
+      const report = { vtrial: ENGINE_VERSION, world: WORLD_VERSION, node: info.nodeVersion, tfjs: info.tfjsVersion, backend: info.backend, source: info.source, reason: info.reason, simd: info.simd, skipped: info.skipped, matmul512Gflops: Number(gflops.toFixed(2)), checkpoint };
       if (opts.json) { process.stdout.write(JSON.stringify(report, null, 2) + '\n'); return; }
       const out = [
-        `vtrial ${ENGINE_VERSION}, node ${info.nodeVersion}, tfjs ${info.tfjsVersion}`,
+        `vtrial ${ENGINE_VERSION} (reference world ${WORLD_VERSION}), node ${info.nodeVersion}, tfjs ${info.tfjsVersion}`,
         `backend: ${info.backend} from ${info.source}`,
         `  why: ${info.reason}`,
         ...info.skipped.map((s) => `  skipped ${s.name}: ${s.why}`),

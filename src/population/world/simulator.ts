@@ -29,6 +29,7 @@ import { measureIndexed } from '../noise.js';
 import { byAge } from '../stats.js';
 import { CH, DASH_SODIUM_FACTOR, NCH, RESIDUAL_TAU_DAYS, combineLifestyleBp, interventionEffect, type TwinContext } from './effects.js';
 import { waningFactor } from '../exposures.js';
+import { WORLD_VERSION } from './version.js';
 
 // Hall model constants (Hall KD et al. Lancet 2011;378:826-37 doi:10.1016/S0140-6736(11)60812-X,
 // web appendix; values as in the INSP-RH/bw implementation, docs/sources/physiology.md C9.2).
@@ -509,7 +510,7 @@ export function simulateReference(batch: TwinBatch, arm: ArmSpec, schedule: Sche
 export function createReferenceSimulator(): Simulator {
   return {
     engine: 'reference',
-    fingerprint: 'reference@' + ENGINE_VERSION,
+    fingerprint: `reference@${ENGINE_VERSION}+world.${WORLD_VERSION}`,
     async simulate(batch: TwinBatch, arm: ArmSpec, schedule: ScheduleSpec, ctx: SimulationContext): Promise<Trajectories> {
       return simulateReference(batch, arm, schedule, ctx.seed);
     },
