@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WORLD_VERSION } from '../../src/population/world/version.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'vtrial.js');
@@ -14,6 +15,13 @@ function vtrial(...args: string[]) {
 }
 
 describe('vtrial CLI', () => {
+  it('cohort writes a MEDS file and names the reference world version that wrote it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vtrial-cli-'));
+    const r = vtrial('cohort', '--n', '3', '--years', '1', '--seed', '4', '--out', join(dir, 'c.csv'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`(reference world ${WORLD_VERSION})`);
+    expect(readFileSync(join(dir, 'c.csv'), 'utf8').split('\n')[0]).toBe('subject_id,time,code,numeric_value');
+  });
   it('prints help and exits 0', () => {
     const r = vtrial('--help');
     expect(r.code).toBe(0);

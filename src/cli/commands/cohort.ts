@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { generateCohort, cohortCsvLine, COHORT_CSV_HEADER, type CohortRow } from '../../population/cohort.js';
 import { tableFormat, writeTable } from '../../population/tablefile.js';
+import { WORLD_VERSION } from '../../population/world/version.js';
 
 export function register(program: Command): void {
   program
@@ -47,6 +48,6 @@ export function register(program: Command): void {
           out.end(res);
         });
       }
-      process.stderr.write(`wrote ${count} rows for ${n} participants over ${years} years to ${o.out}\n`);
+      process.stderr.write(`wrote ${count} rows for ${n} participants over ${years} years to ${o.out} (reference world ${WORLD_VERSION})\n`);
     });
 }
