@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TrialData } from '../../src/analysis/trial.js';
-import { listValidationFiles, renderValidationHtml, runValidation, type TrialRunner } from '../../src/analysis/validate/index.js';
+import { formatValidationText, listValidationFiles, renderValidationHtml, runValidation, type TrialRunner } from '../../src/analysis/validate/index.js';
+import { WORLD_VERSION } from '../../src/population/world/version.js';
+import { ENGINE_VERSION } from '../../src/core/version.js';
 import type { TrialSpec } from '../../src/trial-dsl/spec.js';
 
 const SUITE = join(import.meta.dirname, '../../validation/rct-41');
@@ -64,6 +66,25 @@ describe('runValidation', () => {
     expect(report.summary.direction).toEqual({ ok: 1, scored: 2 });
     expect(report.summary.inside_ci).toEqual({ ok: 1, n: 3 });
     expect(report.summary.by_overlap.independent.n).toBe(3);
+    // a stand-in runner records no simulator; the world version of the build is always there
+    expect(report.comparisons.every((c) => c.simulator === null)).toBe(true);
+    expect(report.simulators).toEqual([]);
+    expect(report.world).toBe(WORLD_VERSION);
+  });
+
+  it('names the simulator that ran each comparison: the reference engine with its world version', async () => {
+    const one = mkdtempSync(join(tmpdir(), 'vtrial-validate-one-'));
+    try {
+      copyFileSync(join(SUITE, 'gu-2001-potassium-sbp.yaml'), join(one, 'gu-2001-potassium-sbp.yaml'));
+      const report = await runValidation(one, { engine: 'reference', workers: 1 });
+      const fp = `reference@${ENGINE_VERSION}+world.${WORLD_VERSION}`;
+      expect(report.comparisons[0]!.simulator).toBe(fp);
+      expect(report.simulators).toEqual([fp]);
+      expect(formatValidationText(report)).toContain(`Simulator: ${fp} (reference world ${WORLD_VERSION})`);
+      expect(await renderValidationHtml(report)).toContain(`Simulator: <code>${fp}</code> (reference world ${WORLD_VERSION})`);
+    } finally {
+      rmSync(one, { recursive: true, force: true });
+    }
   });
 
   it('records a simulation that throws as a failed run, not a crash of the whole suite', async () => {

@@ -32,6 +32,7 @@ function group(label: string, g: GroupSummary): string[] {
 export function formatValidationText(report: ValidationReport): string {
   const lines: string[] = [];
   lines.push(`Validation of ${report.folder} on the ${report.engine} engine: ${report.comparisons.length} comparisons`);
+  if (report.simulators?.length) lines.push(`Simulator: ${report.simulators.join(', ')} (reference world ${report.world})`);
   lines.push('');
   const w = Math.max(10, ...report.comparisons.map((c) => c.id.length));
   lines.push(`${pad('comparison', w)}  ${pad('published [95% CI]', 30)}  ${pad('predicted (MC 95%)', 30)}  ${pad('dir', 4)} ${pad('in CI', 5)} ${pad('err/hw', 7)} overlap`);

@@ -104,7 +104,7 @@ export async function renderValidationHtml(report: ValidationReport): Promise<st
 <style>body{font-family:${FONT};margin:2em;max-width:1100px}pre{font-size:12px;background:#f7f7f7;padding:1em;overflow-x:auto}</style></head>
 <body>
 <h1>Validation: ${esc(report.folder)} (${esc(report.engine)} engine)</h1>
-<p>Each comparison is a published randomised trial result (intervention minus control). The charts divide every
+${report.simulators?.length ? `<p>Simulator: <code>${esc(report.simulators.join(', '))}</code> (reference world ${report.world})</p>\n` : ''}<p>Each comparison is a published randomised trial result (intervention minus control). The charts divide every
 effect by its published 95% CI half-width, so comparisons in different units share one axis: the published CI spans
 estimate &plusmn; 1, and a prediction inside it lies within 1 of the published point.</p>
 <h2>Forest plot</h2>

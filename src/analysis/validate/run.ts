@@ -12,6 +12,7 @@ import type { Engine, TrialSpec } from '../../trial-dsl/spec.js';
 import { analyseTrial, type TrialData } from '../trial.js';
 import { scoreComparison, summarise, type ComparisonInput, type ComparisonScore, type ValidationSummary } from './score.js';
 import { THRESHOLDS_FILE } from './thresholds.js';
+import { WORLD_VERSION } from '../../population/world/version.js';
 
 export const VALIDATION_FORMAT = 'vtrial.validation/1';
 
@@ -25,6 +26,8 @@ export interface ValidationComparison extends ComparisonScore {
   /** Twins randomised in the simulated trial. */
   readonly twins: number | null;
   readonly wall_ms: number | null;
+  /** Fingerprint of the simulator that ran it (checkpoint hash, or reference@<version>+world.<N>); null when not run. */
+  readonly simulator: string | null;
 }
 
 export interface ValidationReport {
@@ -33,6 +36,10 @@ export interface ValidationReport {
   readonly engine: Engine;
   readonly comparisons: ValidationComparison[];
   readonly summary: ValidationSummary;
+  /** The distinct simulator fingerprints of the comparisons that ran (one, unless the engine changed mid-run). */
+  readonly simulators: string[];
+  /** Reference world version of this build (docs/reference-world.md "World versions"). */
+  readonly world: number;
 }
 
 export type TrialRunner = (spec: TrialSpec, opts: { engine: Engine; workers?: number }) => Promise<TrialData>;
@@ -111,7 +118,7 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
     if (!raw) throw new InputError(`${file}: cannot be scored: no readable published block (estimate, ci95)`, [detail]);
     const p = raw.published;
     return finish(file, { id, published: { estimate: p.estimate, ci95: p.ci95 }, predicted: null, calibrationOverlap: raw.overlap, unit: p.unit, failure: `trial file does not check: ${detail}` }, {
-      endpoint: p.endpoint ?? null, effect_kind: p.effect_kind ?? null, citation: p.citation ?? null, doi: p.doi ?? null, pmid: p.pmid === undefined ? null : String(p.pmid), twins: null, wall_ms: null,
+      endpoint: p.endpoint ?? null, effect_kind: p.effect_kind ?? null, citation: p.citation ?? null, doi: p.doi ?? null, pmid: p.pmid === undefined ? null : String(p.pmid), twins: null, wall_ms: null, simulator: null,
     });
   }
   const pub = spec.published;
@@ -121,21 +128,23 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
   const t0 = Date.now();
   try {
     const data = await (opts.runner ?? defaultRunner)(spec, { engine, workers: opts.workers });
+    const { runInfoOf } = await import('../../rollout/run.js');
+    const simulator = runInfoOf(data)?.fingerprint || null;
     const analysis = analyseTrial(data, { individual: false });
     const ep = analysis.endpoints.find((e) => e.name === pub.endpoint);
     if (!ep) throw new Error(`endpoint '${pub.endpoint}' named in published.endpoint was not analysed`);
     if (ep.error) throw new Error(`endpoint '${pub.endpoint}': ${ep.error}`);
-    return finish(file, { ...input, predicted: { estimate: ep.estimate, mc95: [ep.ci95[0], ep.ci95[1]] } }, { ...meta, wall_ms: Date.now() - t0 });
+    return finish(file, { ...input, predicted: { estimate: ep.estimate, mc95: [ep.ci95[0], ep.ci95[1]] } }, { ...meta, wall_ms: Date.now() - t0, simulator });
   } catch (e) {
     if (e instanceof InputError) throw e;
-    return finish(file, { ...input, predicted: null, failure: `run failed: ${(e as Error).message}` }, { ...meta, wall_ms: Date.now() - t0 });
+    return finish(file, { ...input, predicted: null, failure: `run failed: ${(e as Error).message}` }, { ...meta, wall_ms: Date.now() - t0, simulator: null });
   }
 }
 
 function finish(
   file: string,
   input: ComparisonInput,
-  meta: Pick<ValidationComparison, 'endpoint' | 'effect_kind' | 'citation' | 'doi' | 'pmid' | 'twins' | 'wall_ms'>,
+  meta: Pick<ValidationComparison, 'endpoint' | 'effect_kind' | 'citation' | 'doi' | 'pmid' | 'twins' | 'wall_ms' | 'simulator'>,
 ): ValidationComparison {
   return { ...scoreComparison(input), file, ...meta };
 }
@@ -151,5 +160,6 @@ export async function runValidation(dir: string, opts: ValidateOptions = {}): Pr
     comparisons.push(c);
     opts.progress?.({ index, total: files.length, id, done: true, wallMs: c.wall_ms ?? undefined, failure: c.failure });
   }
-  return { format: VALIDATION_FORMAT, folder: dir, engine: opts.engine ?? 'model', comparisons, summary: summarise(comparisons) };
+  const simulators = [...new Set(comparisons.map((c) => c.simulator).filter((x): x is string => !!x))].sort();
+  return { format: VALIDATION_FORMAT, folder: dir, engine: opts.engine ?? 'model', comparisons, summary: summarise(comparisons), simulators, world: WORLD_VERSION };
 }
