@@ -2,8 +2,9 @@
  * Version of the reference world's behaviour: the synthetic population (baseline generator,
  * eligibility sampling, measurement noise) and the simulator (src/population/world). A report
  * from the reference engine names it in the simulator fingerprint
- * (`reference@<package version>+world.<N>`), so shards or run folders written by another world
- * refuse to merge or resume, and every report lists it under `run.versions.world`.
+ * (`reference@<package version>+world.<N>`), so merging parts or resuming a run folder written by
+ * another world fails with an error naming both, and every report lists it under
+ * `run.versions.world`.
  *
  * Bump it in the same commit as any change that moves a simulated value (a parameter, a pathway,
  * a random draw, the population), and say what changed in docs/reference-world.md ("World
